@@ -1,0 +1,1 @@
+"""The native REST API: routes and wire schemas over the services."""

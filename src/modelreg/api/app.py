@@ -1,0 +1,58 @@
+"""The ASGI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from modelreg import __version__
+from modelreg.api import errors
+from modelreg.api.deps import default_workspace, workspace_from_path
+from modelreg.api.middleware import RequestIdMiddleware
+from modelreg.api.routes import health, workspaces
+from modelreg.api.routes.models import build_router, version_by_id_router
+from modelreg.config import Settings
+from modelreg.services import Services
+from modelreg.store.db import Database
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    """Build the API over ``services`` (or a database opened from ``settings``).
+
+    The schema must already be migrated: ``modelreg serve`` and ``modelreg db upgrade`` do it.
+    """
+    settings = settings or Settings()
+    owned = services is None
+    svc = services or Services(
+        Database(settings.resolved_database_url(), pool_size=settings.db_pool_size)
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            svc.db.dispose()
+
+    app = FastAPI(
+        title="modelreg",
+        version=__version__,
+        description="A self-hostable model registry.",
+        lifespan=lifespan,
+    )
+    app.state.services = svc
+    app.state.settings = settings
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(workspaces.router)
+    app.include_router(build_router(workspace_from_path, "/api/v1/workspaces/{ws}", "models"))
+    app.include_router(build_router(default_workspace, "/api/v1", "models (default workspace)"))
+    app.include_router(version_by_id_router())
+    app.add_middleware(RequestIdMiddleware)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Entry point for uvicorn workers: settings come from MODELREG_* variables."""
+    return create_app(Settings())

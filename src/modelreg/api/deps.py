@@ -1,0 +1,50 @@
+"""FastAPI dependencies: the services, the caller, the workspace and paging parameters."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+
+from modelreg.domain.entities import ANONYMOUS, Principal
+from modelreg.domain.names import DEFAULT_WORKSPACE
+from modelreg.query.paging import MAX_PAGE_SIZE, PageQuery
+from modelreg.services import Services
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def get_caller() -> Principal:
+    """The acting principal. Access control will derive it from the request's token."""
+    return ANONYMOUS
+
+
+def workspace_from_path(
+    ws: Annotated[str, Path(description="Workspace name.", max_length=36)],
+) -> str:
+    return ws
+
+
+def default_workspace() -> str:
+    return DEFAULT_WORKSPACE
+
+
+def page_query(
+    page: Annotated[int | None, Query(ge=1, le=10_000_000, description="1-based page.")] = None,
+    size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page.")] = 50,
+    page_token: Annotated[
+        str | None, Query(max_length=4096, description="Cursor from next_page_token.")
+    ] = None,
+    include_total: Annotated[
+        bool, Query(description="Count matches in cursor mode too (costs a query).")
+    ] = False,
+) -> PageQuery:
+    return PageQuery(size, page, page_token, include_total)
+
+
+Svc = Annotated[Services, Depends(get_services)]
+Caller = Annotated[Principal, Depends(get_caller)]
+Paging = Annotated[PageQuery, Depends(page_query)]

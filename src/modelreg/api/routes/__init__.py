@@ -1,0 +1,1 @@
+"""Route modules; each only translates HTTP to a service call and back."""

@@ -1,0 +1,40 @@
+"""Things every route module shares: documented error responses and list filters."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Query
+from pydantic import AwareDatetime
+
+from modelreg.api.schemas.common import ErrorOut
+from modelreg.errors import InvalidArgument
+
+
+def errors_doc(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries for the error statuses a route can answer."""
+    return {s: {"model": ErrorOut, "description": "Error"} for s in (400, *statuses)}
+
+
+def parse_tags(raw: list[str] | None) -> tuple[tuple[str, str], ...]:
+    """``tag=key=value`` query parameters (repeatable, ANDed)."""
+    out = []
+    for item in raw or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InvalidArgument(
+                f"tag filter {item[:80]!r} must look like key=value", {"field": "tag"}
+            )
+        out.append((key, value))
+    return tuple(out)
+
+
+TagQuery = Annotated[
+    list[str] | None,
+    Query(description="key=value; repeat to AND several.", max_length=20),
+]
+NameQuery = Annotated[
+    str | None, Query(max_length=256, description="Case-insensitive substring of the name.")
+]
+CreatedAfter = Annotated[AwareDatetime | None, Query(description="ISO-8601 with offset.")]
+CreatedBefore = Annotated[AwareDatetime | None, Query(description="ISO-8601 with offset.")]

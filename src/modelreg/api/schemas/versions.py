@@ -1,0 +1,214 @@
+"""Model-version bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from modelreg.api.schemas.common import (
+    Description,
+    Int64,
+    MetricKey,
+    PageOut,
+    ParamKey,
+    ParamValue,
+    ShortText,
+    StrictIn,
+    TagKey,
+    TagValue,
+    Uri,
+    VersionNameText,
+    _text,
+)
+from modelreg.domain.entities import (
+    UNSET,
+    Metric,
+    NewVersion,
+    Version,
+    VersionPatch,
+    VersionStatus,
+)
+from modelreg.errors import InvalidArgument
+from modelreg.services.base import utcnow
+
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+TypeName = Annotated[str, _text(64, 1)]
+Requirement = Annotated[str, _text(1024, 1)]
+
+
+class MetricIn(StrictIn):
+    key: MetricKey
+    value: FiniteFloat
+    step: Int64 = 0
+    timestamp: AwareDatetime | None = Field(None, description="UTC when omitted: now.")
+
+    def to_domain(self) -> Metric:
+        return Metric(self.key, self.value, self.step, self.timestamp or utcnow())
+
+
+class DataTypeIn(StrictIn):
+    """A column type such as ``{"type": "double"}``; nested type details are kept as sent."""
+
+    model_config = ConfigDict(extra="allow")
+    type: TypeName
+
+
+class ColumnIn(StrictIn):
+    name: ShortText
+    required: bool = True
+    dataType: DataTypeIn
+
+
+class SignatureFieldIn(StrictIn):
+    """One input or output: a tabular frame with columns, a tensor, a scalar, ..."""
+
+    model_config = ConfigDict(extra="allow")
+    name: ShortText | None = None
+    required: bool = True
+    type: TypeName
+    columns: list[ColumnIn] | None = Field(None, max_length=10000)
+    format: TypeName | None = None
+
+
+class SignatureIn(StrictIn):
+    inputs: list[SignatureFieldIn] = Field(default_factory=list, max_length=1000)
+    outputs: list[SignatureFieldIn] = Field(default_factory=list, max_length=1000)
+
+
+Tags = Annotated[dict[TagKey, TagValue], Field(max_length=1000)]
+Params = Annotated[dict[ParamKey, ParamValue], Field(max_length=1000)]
+Metrics = Annotated[list[MetricIn], Field(max_length=10000)]
+
+
+class VersionIn(StrictIn):
+    name: VersionNameText | None = Field(
+        None, description="Display name: 1-64 letters, digits, '-', '_', '.', spaces."
+    )
+    description: Description | None = None
+    source: Uri | None = None
+    run_id: ShortText | None = None
+    run_link: Uri | None = None
+    status: VersionStatus = VersionStatus.READY
+    status_message: Description | None = None
+    tags: Tags = Field(default_factory=dict)
+    metrics: Metrics = Field(default_factory=list)
+    params: Params = Field(default_factory=dict)
+    signature: SignatureIn | None = None
+    requirements: list[Requirement] = Field(default_factory=list, max_length=1000)
+    config: dict[str, Any] | None = Field(
+        None, description='Free-form JSON, e.g. {"llm": {"base_model_type": "llama"}}.'
+    )
+
+    def to_domain(self) -> NewVersion:
+        return NewVersion(
+            name=self.name,
+            description=self.description,
+            source=self.source,
+            run_id=self.run_id,
+            run_link=self.run_link,
+            status=self.status,
+            status_message=self.status_message,
+            tags=dict(self.tags),
+            metrics=[m.to_domain() for m in self.metrics],
+            params=dict(self.params),
+            signature=self.signature.model_dump(exclude_none=True) if self.signature else None,
+            requirements=list(self.requirements),
+            config=self.config,
+        )
+
+
+class VersionPatchIn(StrictIn):
+    """Only the fields sent change. Tags and params merge (null removes a key); metrics are
+    appended to the version's history."""
+
+    name: VersionNameText | None = None
+    description: Description | None = None
+    status: VersionStatus | None = None
+    status_message: Description | None = None
+    tags: Annotated[dict[TagKey, TagValue | None], Field(max_length=1000)] = Field(
+        default_factory=dict
+    )
+    metrics: Metrics = Field(default_factory=list)
+    params: Annotated[dict[ParamKey, ParamValue | None], Field(max_length=1000)] = Field(
+        default_factory=dict
+    )
+
+    def to_domain(self) -> VersionPatch:
+        sent = self.model_fields_set
+        if "status" in sent and self.status is None:
+            raise InvalidArgument("status cannot be null", {"field": "status"})
+        return VersionPatch(
+            name=self.name if "name" in sent else UNSET,
+            description=self.description if "description" in sent else UNSET,
+            status=self.status if self.status is not None else UNSET,
+            status_message=self.status_message if "status_message" in sent else UNSET,
+            tags=dict(self.tags),
+            metrics=[m.to_domain() for m in self.metrics],
+            params=dict(self.params),
+        )
+
+
+class MetricOut(BaseModel):
+    key: str
+    value: float
+    step: int
+    timestamp: datetime
+
+
+class VersionSummaryOut(BaseModel):
+    """A version without its heavy fields (``hydrate=false``)."""
+
+    id: UUID
+    model_id: UUID = Field(description="Id of the registered model this version belongs to.")
+    model_name: str
+    workspace: str
+    number: int
+    name: str | None
+    description: str | None
+    source: str | None
+    run_id: str | None
+    run_link: str | None
+    status: VersionStatus
+    status_message: str | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    tags: dict[str, str]
+    requirements: list[str]
+
+    @classmethod
+    def fields_of(cls, v: Version) -> dict[str, Any]:
+        return {name: getattr(v, name) for name in VersionSummaryOut.model_fields}
+
+    @classmethod
+    def of(cls, v: Version) -> VersionSummaryOut:
+        if v.hydrated:
+            return VersionOut.of(v)
+        return cls(**cls.fields_of(v))
+
+
+class VersionOut(VersionSummaryOut):
+    metrics: list[MetricOut]
+    params: dict[str, str]
+    signature: dict[str, Any] | None
+    config: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, v: Version) -> VersionOut:
+        return cls(
+            **cls.fields_of(v),
+            metrics=[
+                MetricOut(key=m.key, value=m.value, step=m.step, timestamp=m.timestamp)
+                for m in v.metrics
+            ],
+            params=v.params,
+            signature=v.signature,
+            config=v.config,
+        )
+
+
+class VersionPage(PageOut[VersionOut | VersionSummaryOut]):
+    pass

@@ -1,0 +1,35 @@
+"""The one settings object. Built once by the CLI or a test and passed down, never a global."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Server settings; every field can be set as ``MODELREG_<FIELD>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="MODELREG_", extra="ignore")
+
+    data_dir: Path = Field(
+        Path(".modelreg"), description="Folder for the embedded SQLite database and local files."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL; unset means SQLite at <data_dir>/modelreg.db. "
+        "PostgreSQL: postgresql+psycopg://user:password@host:5432/db",
+    )
+    host: str = Field("127.0.0.1", description="Address the server binds to.")
+    port: int = Field(8080, ge=0, le=65535, description="Port the server listens on.")
+    workers: int = Field(1, ge=1, le=64, description="Server processes (uvicorn workers).")
+    db_pool_size: int = Field(10, ge=1, le=200, description="Connections per server process.")
+    default_page_size: int = Field(50, ge=1, le=1000, description="Page size when none is given.")
+    log_level: str = Field("info", description="uvicorn log level.")
+
+    def resolved_database_url(self) -> str:
+        """The database URL in force: the configured one, or SQLite inside the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'modelreg.db').resolve()}"

@@ -1,0 +1,184 @@
+"""Registry entities as frozen dataclasses: what the store returns and services hand out.
+
+They carry no database session, so nothing can lazy-load behind a caller's back.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+JSON = dict[str, Any]
+
+
+class VersionStatus(enum.StrEnum):
+    PENDING_REGISTRATION = "PENDING_REGISTRATION"
+    READY = "READY"
+    FAILED_REGISTRATION = "FAILED_REGISTRATION"
+
+
+class Unset(enum.Enum):
+    """Marks a PATCH field the client did not send; ``None`` means "clear it"."""
+
+    TOKEN = 0
+
+
+UNSET = Unset.TOKEN
+
+CARD_FIELDS = ("license", "audience", "use_cases", "limitations", "trade_offs", "ethics")
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    id: UUID
+    name: str
+    description: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ModelCard:
+    license: str | None = None
+    audience: str | None = None
+    use_cases: str | None = None
+    limitations: str | None = None
+    trade_offs: str | None = None
+    ethics: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    id: UUID
+    workspace_id: UUID
+    workspace: str
+    name: str
+    description: str | None
+    card: ModelCard
+    tags: dict[str, str]
+    latest_version: int | None
+    latest_version_id: UUID | None
+    version_count: int
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    key: str
+    value: float
+    step: int
+    timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """A model version. ``hydrated`` is False when the heavy fields were not loaded."""
+
+    id: UUID
+    model_id: UUID
+    model_name: str
+    workspace: str
+    number: int
+    name: str | None
+    description: str | None
+    source: str | None
+    run_id: str | None
+    run_link: str | None
+    status: VersionStatus
+    status_message: str | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    tags: dict[str, str]
+    requirements: list[str]
+    hydrated: bool = True
+    metrics: list[Metric] = field(default_factory=list)
+    params: dict[str, str] = field(default_factory=dict)
+    signature: JSON | None = None
+    config: JSON | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewModel:
+    name: str
+    description: str | None = None
+    card: ModelCard = ModelCard()
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelPatch:
+    """Fields left UNSET are untouched; tag values of None delete the key."""
+
+    name: str | Unset = UNSET
+    description: str | Unset | None = UNSET
+    card: dict[str, str | None] = field(default_factory=dict)
+    tags: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class NewVersion:
+    name: str | None = None
+    description: str | None = None
+    source: str | None = None
+    run_id: str | None = None
+    run_link: str | None = None
+    status: VersionStatus = VersionStatus.READY
+    status_message: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    metrics: list[Metric] = field(default_factory=list)
+    params: dict[str, str] = field(default_factory=dict)
+    signature: JSON | None = None
+    requirements: list[str] = field(default_factory=list)
+    config: JSON | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VersionPatch:
+    """Metrics are appended (a metric is a history); tags and params merge, None deletes."""
+
+    name: str | Unset | None = UNSET
+    description: str | Unset | None = UNSET
+    status: VersionStatus | Unset = UNSET
+    status_message: str | Unset | None = UNSET
+    tags: dict[str, str | None] = field(default_factory=dict)
+    metrics: list[Metric] = field(default_factory=list)
+    params: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who acts. The auth work fills in real users; until then everyone is ``anonymous``."""
+
+    subject: str
+    kind: str = "user"
+
+
+ANONYMOUS = Principal("anonymous")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFilter:
+    """The simple query-parameter filters of a model listing (all ANDed)."""
+
+    name_contains: str | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VersionFilter:
+    """The simple query-parameter filters of a version listing (all ANDed)."""
+
+    number: int | None = None
+    status: VersionStatus | None = None
+    name_contains: str | None = None
+    run_id: str | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+    created_after: datetime | None = None
+    created_before: datetime | None = None

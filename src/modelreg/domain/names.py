@@ -1,0 +1,55 @@
+"""Validation of the names clients choose. Pure functions; they raise InvalidArgument."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from modelreg.errors import InvalidArgument
+
+DEFAULT_WORKSPACE = "default"
+
+_WORKSPACE_RE = re.compile(r"[A-Za-z0-9-]{1,36}")
+_VERSION_NAME_RE = re.compile(r"[A-Za-z0-9._\- ]{1,64}")
+MODEL_NAME_MAX = 256
+
+
+def _has_control(s: str) -> bool:
+    return any(unicodedata.category(ch) == "Cc" for ch in s)
+
+
+def workspace_name(value: str, field: str = "workspace") -> str:
+    """1-36 letters, digits and '-' (the DataArts rule)."""
+    if not _WORKSPACE_RE.fullmatch(value):
+        raise InvalidArgument(
+            f"invalid workspace name {value[:80]!r}: use 1-36 letters, digits or '-'",
+            {"field": field},
+        )
+    return value
+
+
+def model_name(value: str, field: str = "name") -> str:
+    """1-256 characters, NFC-normalised; no '/', '\\', control characters or outer spaces."""
+    value = unicodedata.normalize("NFC", value)
+    problem = None
+    if not 1 <= len(value) <= MODEL_NAME_MAX:
+        problem = f"must be 1-{MODEL_NAME_MAX} characters long"
+    elif "/" in value or "\\" in value:
+        problem = "must not contain '/' or '\\'"
+    elif _has_control(value):
+        problem = "must not contain control characters"
+    elif value != value.strip():
+        problem = "must not start or end with whitespace"
+    if problem:
+        raise InvalidArgument(f"invalid model name: {problem}", {"field": field})
+    return value
+
+
+def version_display_name(value: str, field: str = "name") -> str:
+    """1-64 letters, digits, '-', '_', '.', or spaces."""
+    if not _VERSION_NAME_RE.fullmatch(value):
+        raise InvalidArgument(
+            "invalid version name: use 1-64 letters, digits, '-', '_', '.' or spaces",
+            {"field": field},
+        )
+    return value

@@ -1,0 +1,1 @@
+"""Query primitives shared by every listing: paging and cursors (later the filter language)."""

@@ -1,0 +1,22 @@
+"""The service container the API, the CLI and compatibility layers all share."""
+
+from __future__ import annotations
+
+from modelreg.query.paging import CursorCodec
+from modelreg.services.base import AllowAll, Authorizer
+from modelreg.services.models import ModelService
+from modelreg.services.versions import VersionService
+from modelreg.services.workspaces import WorkspaceService
+from modelreg.store.db import Database
+
+
+class Services:
+    """Every service over one database, with one cursor secret and one access policy."""
+
+    def __init__(self, db: Database, authz: Authorizer | None = None) -> None:
+        self.db = db
+        codec = CursorCodec(db.shared_secret())
+        policy = authz or AllowAll()
+        self.workspaces = WorkspaceService(db, codec, policy)
+        self.models = ModelService(db, codec, policy)
+        self.versions = VersionService(db, codec, policy)

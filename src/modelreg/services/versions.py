@@ -1,0 +1,109 @@
+"""Model versions: numbering, the status rules, listing and patching."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from uuid import UUID
+
+from sqlalchemy import Connection
+
+from modelreg.domain import names
+from modelreg.domain.entities import (
+    NewVersion,
+    Principal,
+    Unset,
+    Version,
+    VersionFilter,
+    VersionPatch,
+    VersionStatus,
+    Workspace,
+)
+from modelreg.errors import FailedPrecondition
+from modelreg.query.paging import Page, PageQuery, parse_sort
+from modelreg.services.base import Action, ServiceBase
+from modelreg.store import models as model_store
+from modelreg.store import versions as store
+from modelreg.store import workspaces as ws_store
+
+# A READY version is what deployments pull; it may fail later, but never go back to pending.
+_FORBIDDEN_MOVES = {(VersionStatus.READY, VersionStatus.PENDING_REGISTRATION)}
+
+
+class VersionService(ServiceBase):
+    def _model(self, conn: Connection, workspace: str, model: str) -> tuple[Workspace, UUID]:
+        ws = ws_store.get(conn, workspace)
+        return ws, model_store.resolve_id(conn, ws, model)
+
+    def _check(self, who: Principal, workspace: str, model: str, action: Action) -> str:
+        workspace = names.workspace_name(workspace)
+        names.model_name(model, "model")
+        self.authz.require(who, action, workspace)
+        return workspace
+
+    def create(self, who: Principal, workspace: str, model: str, new: NewVersion) -> Version:
+        workspace = self._check(who, workspace, model, Action.WRITE)
+        if new.name is not None:
+            new = replace(new, name=names.version_display_name(new.name))
+        with self.db.write() as conn:
+            ws, model_id = self._model(conn, workspace, model)
+            now = self.clock()
+            number = model_store.next_number(conn, model_id, now)
+            version_id = store.insert_version(conn, model_id, ws.id, number, new, who.subject, now)
+            return store.get_by_id(conn, version_id)
+
+    def get(self, who: Principal, workspace: str, model: str, number: int) -> Version:
+        workspace = self._check(who, workspace, model, Action.READ)
+        with self.db.read() as conn:
+            _, model_id = self._model(conn, workspace, model)
+            return store.get_by_id(conn, store.resolve_id(conn, model_id, number, model))
+
+    def get_by_id(self, who: Principal, version_id: UUID) -> Version:
+        with self.db.read() as conn:
+            version = store.get_by_id(conn, version_id)
+        self.authz.require(who, Action.READ, version.workspace)
+        return version
+
+    def list(
+        self,
+        who: Principal,
+        workspace: str,
+        model: str,
+        filt: VersionFilter,
+        sort_by: str,
+        query: PageQuery,
+        hydrate: bool = True,
+    ) -> Page[Version]:
+        workspace = self._check(who, workspace, model, Action.READ)
+        sort = parse_sort(sort_by, store.SORT_KEYS)
+        with self.db.read() as conn:
+            _, model_id = self._model(conn, workspace, model)
+            req, bound = self.page_request(query, "versions", model_id, filt, sort)
+            items, sl = store.list_page(conn, model_id, filt, sort, req, hydrate)
+        return self.to_page(items, sl, req, bound)
+
+    def update(
+        self, who: Principal, workspace: str, model: str, number: int, patch: VersionPatch
+    ) -> Version:
+        workspace = self._check(who, workspace, model, Action.WRITE)
+        if isinstance(patch.name, str):
+            patch = replace(patch, name=names.version_display_name(patch.name))
+        with self.db.write() as conn:
+            _, model_id = self._model(conn, workspace, model)
+            version_id = store.resolve_id(conn, model_id, number, model)
+            if not isinstance(patch.status, Unset):
+                current = store.status_of(conn, version_id)
+                if (current, patch.status) in _FORBIDDEN_MOVES:
+                    raise FailedPrecondition(
+                        f"version {number} is {current.value} and cannot become "
+                        f"{patch.status.value}",
+                        {"status": current.value},
+                    )
+            store.update_fields(conn, version_id, patch, self.clock())
+            return store.get_by_id(conn, version_id)
+
+    def delete(self, who: Principal, workspace: str, model: str, number: int) -> None:
+        workspace = self._check(who, workspace, model, Action.WRITE)
+        with self.db.write() as conn:
+            _, model_id = self._model(conn, workspace, model)
+            store.delete(conn, store.resolve_id(conn, model_id, number, model))
+            model_store.touch(conn, model_id, self.clock())

@@ -1,0 +1,56 @@
+"""Small statement helpers every store module uses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Table, and_, exists, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+
+def upsert(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> None:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE, on either dialect. Rows must not repeat keys."""
+    if not rows:
+        return
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(table).values(list(rows))
+    updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=updates))
+
+
+def has_kv(table: Table, owner: ColumnElement[Any], key: str, value: str) -> ColumnElement[bool]:
+    """EXISTS a (key, value) row in a tag-like child table of ``owner``."""
+    fk = next(iter(table.foreign_keys)).parent
+    return exists(select(1).where(and_(fk == owner, table.c.key == key, table.c.value == value)))
+
+
+def load_kv(conn: Connection, table: Table, ids: Sequence[Any]) -> dict[Any, dict[str, str]]:
+    """Key/value children of many owners in one query: {owner_id: {key: value}}."""
+    out: dict[Any, dict[str, str]] = {i: {} for i in ids}
+    if not ids:
+        return out
+    fk = next(iter(table.foreign_keys)).parent
+    rows = conn.execute(
+        select(fk, table.c.key, table.c.value).where(fk.in_(ids)).order_by(fk, table.c.key)
+    )
+    for owner, key, value in rows:
+        out[owner][key] = value
+    return out
+
+
+def merge_kv(
+    conn: Connection, table: Table, owner_col: str, owner: Any, changes: dict[str, str | None]
+) -> None:
+    """Apply a tag-style patch: a value sets the key, None deletes it."""
+    drop = [k for k, v in changes.items() if v is None]
+    if drop:
+        conn.execute(table.delete().where(and_(table.c[owner_col] == owner, table.c.key.in_(drop))))
+    upsert(
+        conn,
+        table,
+        [{owner_col: owner, "key": k, "value": v} for k, v in changes.items() if v is not None],
+        (owner_col, "key"),
+    )

@@ -1,0 +1,116 @@
+"""Engines and transactions. Dialect differences (SQLite locking, pragmas) live here only."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+
+from modelreg.store.schema import meta
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _sqlite_engine(url: str, pool_size: int, begin: str) -> Engine:
+    engine = create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=120,
+        json_serializer=_json_dumps,
+        connect_args={"check_same_thread": False, "timeout": 60},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is deferred and
+        # late), so writers can take the write lock up front with BEGIN IMMEDIATE.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+class Database:
+    """One database, with separate read and write transactions.
+
+    On SQLite, writes go through a one-connection engine that starts with BEGIN IMMEDIATE:
+    writers queue in the pool instead of failing with "database is locked" when a deferred
+    transaction tries to upgrade its lock, and readers (WAL) never wait for them. On
+    PostgreSQL both are the same pooled engine; row locks do the serialising.
+    """
+
+    def __init__(self, url: str, pool_size: int = 10) -> None:
+        self.url = url
+        parsed = make_url(url)
+        self.dialect = parsed.get_backend_name()
+        if self.dialect == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            self._read = _sqlite_engine(url, pool_size, "BEGIN")
+            self._write = _sqlite_engine(url, 1, "BEGIN IMMEDIATE")
+        else:
+            self._read = self._write = create_engine(
+                url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+                json_serializer=_json_dumps,
+            )
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only transaction."""
+        with self._read.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A transaction that commits on exit and rolls back on any exception."""
+        with self._write.begin() as conn:
+            yield conn
+
+    def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            with self._read.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
+    def shared_secret(self, key: str = "cursor_secret") -> bytes:
+        """A random secret created once per database and shared by every server process."""
+        with self.read() as conn:
+            found = conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
+        if found is None:
+            try:
+                with self.write() as conn:
+                    conn.execute(insert(meta).values(key=key, value=secrets.token_hex(32)))
+            except IntegrityError:
+                pass  # another process created it first; read theirs
+            with self.read() as conn:
+                found = conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar_one()
+        return bytes.fromhex(found)
+
+    def dispose(self) -> None:
+        self._read.dispose()
+        self._write.dispose()

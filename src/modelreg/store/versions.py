@@ -1,0 +1,229 @@
+"""Model-version queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, Row, Select, func, insert, select, update
+from uuid_utils.compat import uuid7
+
+from modelreg.domain.entities import (
+    Metric,
+    NewVersion,
+    Unset,
+    Version,
+    VersionFilter,
+    VersionPatch,
+    VersionStatus,
+)
+from modelreg.errors import VersionNotFound
+from modelreg.query.paging import PageRequest, SortKey
+from modelreg.store.common import has_kv, load_kv, merge_kv, upsert
+from modelreg.store.paging import Slice, paginate
+from modelreg.store.schema import (
+    models,
+    version_metrics,
+    version_params,
+    version_tags,
+    versions,
+    workspaces,
+)
+
+SORT_KEYS = ("number", "name", "created", "updated")
+_SORT_COLUMNS = {
+    "number": versions.c.number,
+    # Display names are optional; '' keeps NULLs out of the row-value comparison.
+    "name": func.coalesce(versions.c.name, ""),
+    "created": versions.c.created_at,
+    "updated": versions.c.updated_at,
+}
+_METRIC_KEY = ("version_id", "key", "step", "timestamp")
+_LIGHT = [c for c in versions.c if c.name not in ("signature", "config")]
+
+
+def _base(hydrate: bool) -> Select[Any]:
+    cols = list(versions.c) if hydrate else _LIGHT
+    return (
+        select(*cols, models.c.name.label("model_name"), workspaces.c.name.label("workspace"))
+        .join(models, models.c.id == versions.c.model_id)
+        .join(workspaces, workspaces.c.id == versions.c.workspace_id)
+    )
+
+
+def _load_metrics(conn: Connection, ids: Sequence[UUID]) -> dict[UUID, list[Metric]]:
+    out: dict[UUID, list[Metric]] = {i: [] for i in ids}
+    m = version_metrics.c
+    rows = conn.execute(
+        select(m.version_id, m.key, m.value, m.step, m.timestamp)
+        .where(m.version_id.in_(ids))
+        .order_by(m.version_id, m.key, m.step, m.timestamp)
+    )
+    for vid, key, value, step, ts in rows:
+        out[vid].append(Metric(key, value, step, ts))
+    return out
+
+
+def _hydrate(conn: Connection, rows: Sequence[Row[Any]], hydrate: bool) -> list[Version]:
+    """Rows to Versions, loading children for the whole page at once (no N+1)."""
+    ids = [r.id for r in rows]
+    tags = load_kv(conn, version_tags, ids)
+    metrics = _load_metrics(conn, ids) if hydrate and ids else {}
+    params = load_kv(conn, version_params, ids) if hydrate else {}
+    return [
+        Version(
+            id=r.id,
+            model_id=r.model_id,
+            model_name=r.model_name,
+            workspace=r.workspace,
+            number=r.number,
+            name=r.name,
+            description=r.description,
+            source=r.source,
+            run_id=r.run_id,
+            run_link=r.run_link,
+            status=VersionStatus(r.status),
+            status_message=r.status_message,
+            created_by=r.created_by,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+            tags=tags[r.id],
+            requirements=r.requirements,
+            hydrated=hydrate,
+            metrics=metrics.get(r.id, []),
+            params=params.get(r.id, {}),
+            signature=r.signature if hydrate else None,
+            config=r.config if hydrate else None,
+        )
+        for r in rows
+    ]
+
+
+def _metric_rows(version_id: UUID, metrics: Iterable[Metric]) -> list[dict[str, Any]]:
+    # A repeated (key, step, timestamp) in one request keeps its last value: one statement
+    # may not touch the same row twice.
+    rows = {
+        (m.key, m.step, m.timestamp): {
+            "version_id": version_id,
+            "key": m.key,
+            "step": m.step,
+            "timestamp": m.timestamp,
+            "value": m.value,
+        }
+        for m in metrics
+    }
+    return list(rows.values())
+
+
+def insert_version(
+    conn: Connection,
+    model_id: UUID,
+    workspace_id: UUID,
+    number: int,
+    new: NewVersion,
+    who: str,
+    now: datetime,
+) -> UUID:
+    version_id = uuid7()
+    conn.execute(
+        insert(versions).values(
+            id=version_id,
+            model_id=model_id,
+            workspace_id=workspace_id,
+            number=number,
+            name=new.name,
+            description=new.description,
+            source=new.source,
+            run_id=new.run_id,
+            run_link=new.run_link,
+            status=new.status.value,
+            status_message=new.status_message,
+            created_by=who,
+            created_at=now,
+            updated_at=now,
+            signature=new.signature,
+            requirements=new.requirements,
+            config=new.config,
+        )
+    )
+    merge_kv(conn, version_tags, "version_id", version_id, dict(new.tags))
+    merge_kv(conn, version_params, "version_id", version_id, dict(new.params))
+    upsert(conn, version_metrics, _metric_rows(version_id, new.metrics), _METRIC_KEY)
+    return version_id
+
+
+def get_by_id(conn: Connection, version_id: UUID) -> Version:
+    row = conn.execute(_base(True).where(versions.c.id == version_id)).one_or_none()
+    if row is None:
+        raise VersionNotFound(
+            f"model version {version_id} not found", {"version_id": str(version_id)}
+        )
+    return _hydrate(conn, [row], True)[0]
+
+
+def resolve_id(conn: Connection, model_id: UUID, number: int, model_name: str) -> UUID:
+    found = conn.execute(
+        select(versions.c.id).where(versions.c.model_id == model_id, versions.c.number == number)
+    ).scalar()
+    if found is None:
+        raise VersionNotFound(
+            f"version {number} of model {model_name!r} not found",
+            {"model": model_name, "version": number},
+        )
+    return found  # type: ignore[no-any-return]
+
+
+def list_page(
+    conn: Connection,
+    model_id: UUID,
+    filt: VersionFilter,
+    sort: SortKey,
+    req: PageRequest,
+    hydrate: bool,
+) -> tuple[list[Version], Slice]:
+    v = versions.c
+    stmt = _base(hydrate).where(v.model_id == model_id)
+    if filt.number is not None:
+        stmt = stmt.where(v.number == filt.number)
+    if filt.status is not None:
+        stmt = stmt.where(v.status == filt.status.value)
+    if filt.name_contains is not None:
+        stmt = stmt.where(v.name.icontains(filt.name_contains, autoescape=True))
+    if filt.run_id is not None:
+        stmt = stmt.where(v.run_id == filt.run_id)
+    for key, value in filt.tags:
+        stmt = stmt.where(has_kv(version_tags, v.id, key, value))
+    if filt.created_after is not None:
+        stmt = stmt.where(v.created_at > filt.created_after)
+    if filt.created_before is not None:
+        stmt = stmt.where(v.created_at < filt.created_before)
+    order = [_SORT_COLUMNS[sort.name], v.id]
+    sl = paginate(conn, stmt, order, sort.descending, req)
+    return _hydrate(conn, sl.rows, hydrate), sl
+
+
+def update_fields(conn: Connection, version_id: UUID, patch: VersionPatch, now: datetime) -> None:
+    """Apply a patch. The UPDATE comes first so that its row lock orders concurrent patches."""
+    values: dict[str, Any] = {"updated_at": now}
+    for f in ("name", "description", "status_message"):
+        value = getattr(patch, f)
+        if not isinstance(value, Unset):
+            values[f] = value
+    if not isinstance(patch.status, Unset):
+        values["status"] = patch.status.value
+    conn.execute(update(versions).where(versions.c.id == version_id).values(**values))
+    merge_kv(conn, version_tags, "version_id", version_id, patch.tags)
+    merge_kv(conn, version_params, "version_id", version_id, patch.params)
+    upsert(conn, version_metrics, _metric_rows(version_id, patch.metrics), _METRIC_KEY)
+
+
+def status_of(conn: Connection, version_id: UUID) -> VersionStatus:
+    return VersionStatus(
+        conn.execute(select(versions.c.status).where(versions.c.id == version_id)).scalar_one()
+    )
+
+
+def delete(conn: Connection, version_id: UUID) -> None:
+    conn.execute(versions.delete().where(versions.c.id == version_id))

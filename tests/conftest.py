@@ -1,0 +1,70 @@
+"""Fixtures: a fresh migrated database per test on SQLite and PostgreSQL, the real app
+over it, and an HTTP client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from modelreg.api.app import create_app
+from modelreg.config import Settings
+from modelreg.services import Services
+from modelreg.store.db import Database
+from tests.databases import PostgresDatabases, SqliteDatabases, postgres_admin_url
+
+
+@pytest.fixture(scope="session")
+def sqlite_dbs(tmp_path_factory: pytest.TempPathFactory) -> SqliteDatabases:
+    return SqliteDatabases(tmp_path_factory.mktemp("sqlite"))
+
+
+@pytest.fixture(scope="session")
+def pg_dbs() -> Iterator[PostgresDatabases]:
+    url = postgres_admin_url()
+    if url is None:
+        pytest.skip("PostgreSQL unavailable (it always runs in CI)")
+    dbs = PostgresDatabases(url)
+    yield dbs
+    dbs.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, migrated database for one test, on each dialect."""
+    dbs = request.getfixturevalue("sqlite_dbs" if request.param == "sqlite" else "pg_dbs")
+    url = dbs.new()
+    yield url
+    dbs.drop(url)
+
+
+@pytest.fixture
+def services(db_url: str) -> Iterator[Services]:
+    svc = Services(Database(db_url, pool_size=4))
+    yield svc
+    svc.db.dispose()
+
+
+@pytest.fixture
+def app(services: Services, db_url: str) -> FastAPI:
+    return create_app(Settings(database_url=db_url), services=services)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+def assert_error(r: Any, status: int, code: str) -> dict[str, Any]:
+    """The response is the native error envelope with this status and code."""
+    assert r.status_code == status, r.text
+    err: dict[str, Any] = r.json()["error"]
+    assert err["code"] == code, err
+    assert err["request_id"] == r.headers["x-request-id"]
+    assert isinstance(err["message"], str)
+    assert err["message"]
+    return err
