@@ -109,5 +109,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error (request %s)", request_id(request))
-        return error_response(request, 500, "INTERNAL", "internal error")
+        rid = request_id(request)
+        log.exception("unhandled error (request %s)", rid)
+        # Starlette runs this handler in ServerErrorMiddleware, outside RequestIdMiddleware,
+        # so the header has to be set here.
+        headers = {"X-Request-ID": rid} if rid else None
+        return error_response(request, 500, "INTERNAL", "internal error", headers=headers)

@@ -61,6 +61,14 @@ class ServiceBase:
         page = query.page or (1 if query.page_token is None else None)
         return PageRequest(query.size, page, after, include_total), bound
 
+    def cursor_request(self, query: PageQuery, *binding: object) -> tuple[PageRequest, str]:
+        """Cursor-only paging (searches): no offset, a total only when asked for."""
+        bound = self.codec.binding(*binding)
+        after = None
+        if query.page_token is not None:
+            after = self.codec.decode(query.page_token, bound)
+        return PageRequest(query.size, None, after, query.include_total), bound
+
     def to_page(self, items: list[T], sl: Slice, req: PageRequest, bound: str) -> Page[T]:
         token = None if sl.next_keys is None else self.codec.encode(sl.next_keys, bound)
         return Page(items, req.size, token, sl.total, req.page)

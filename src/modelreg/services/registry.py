@@ -5,6 +5,7 @@ from __future__ import annotations
 from modelreg.query.paging import CursorCodec
 from modelreg.services.base import AllowAll, Authorizer
 from modelreg.services.models import ModelService
+from modelreg.services.search import SearchService
 from modelreg.services.versions import VersionService
 from modelreg.services.workspaces import WorkspaceService
 from modelreg.store.db import Database
@@ -20,3 +21,4 @@ class Services:
         self.workspaces = WorkspaceService(db, codec, policy)
         self.models = ModelService(db, codec, policy)
         self.versions = VersionService(db, codec, policy)
+        self.search = SearchService(db, codec, policy)

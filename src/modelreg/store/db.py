@@ -40,6 +40,8 @@ def _sqlite_engine(url: str, pool_size: int, begin: str) -> Engine:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=60000")
+        # LIKE is case-sensitive in the filter language, as on PostgreSQL; ILIKE is not.
+        cur.execute("PRAGMA case_sensitive_like=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -27,6 +27,7 @@ from modelreg.store.common import has_kv, load_kv, merge_kv
 from modelreg.store.paging import Slice, paginate
 from modelreg.store.schema import model_tags, models, versions, workspaces
 
+workspace_name = workspaces.c.name
 SORT_KEYS = ("name", "created", "updated")
 _SORT_COLUMNS = {
     "name": models.c.name,
@@ -35,13 +36,13 @@ _SORT_COLUMNS = {
 }
 
 
-def _base() -> Select[Any]:
+def base_query() -> Select[Any]:
     return select(models, workspaces.c.name.label("workspace")).join(
         workspaces, workspaces.c.id == models.c.workspace_id
     )
 
 
-def _hydrate(conn: Connection, rows: Sequence[Row[Any]]) -> list[Model]:
+def load_models(conn: Connection, rows: Sequence[Row[Any]]) -> list[Model]:
     """Turn model rows into Models with tags and version aggregates: two queries per page."""
     ids = [r.id for r in rows]
     tags = load_kv(conn, model_tags, ids)
@@ -137,16 +138,16 @@ def resolve_id(conn: Connection, ws: Workspace, name_or_id: str) -> UUID:
 
 
 def get(conn: Connection, model_id: UUID) -> Model:
-    row = conn.execute(_base().where(models.c.id == model_id)).one_or_none()
+    row = conn.execute(base_query().where(models.c.id == model_id)).one_or_none()
     if row is None:
         raise ModelNotFound(f"model {model_id} not found", {"model": str(model_id)})
-    return _hydrate(conn, [row])[0]
+    return load_models(conn, [row])[0]
 
 
 def list_page(
     conn: Connection, ws: Workspace, filt: ModelFilter, sort: SortKey, req: PageRequest
 ) -> tuple[list[Model], Slice]:
-    stmt = _base().where(models.c.workspace_id == ws.id)
+    stmt = base_query().where(models.c.workspace_id == ws.id)
     if filt.name_contains is not None:
         stmt = stmt.where(models.c.name.icontains(filt.name_contains, autoescape=True))
     for key, value in filt.tags:
@@ -155,9 +156,9 @@ def list_page(
         stmt = stmt.where(models.c.created_at > filt.created_after)
     if filt.created_before is not None:
         stmt = stmt.where(models.c.created_at < filt.created_before)
-    order = [_SORT_COLUMNS[sort.name], models.c.id]
-    sl = paginate(conn, stmt, order, sort.descending, req)
-    return _hydrate(conn, sl.rows), sl
+    order = [(_SORT_COLUMNS[sort.name], sort.descending), (models.c.id, sort.descending)]
+    sl = paginate(conn, stmt, order, req)
+    return load_models(conn, sl.rows), sl
 
 
 def update_fields(

@@ -32,6 +32,7 @@ from modelreg.store.schema import (
     workspaces,
 )
 
+workspace_name = workspaces.c.name
 SORT_KEYS = ("number", "name", "created", "updated")
 _SORT_COLUMNS = {
     "number": versions.c.number,
@@ -44,7 +45,7 @@ _METRIC_KEY = ("version_id", "key", "step", "timestamp")
 _LIGHT = [c for c in versions.c if c.name not in ("signature", "config")]
 
 
-def _base(hydrate: bool) -> Select[Any]:
+def base_query(hydrate: bool) -> Select[Any]:
     cols = list(versions.c) if hydrate else _LIGHT
     return (
         select(*cols, models.c.name.label("model_name"), workspaces.c.name.label("workspace"))
@@ -66,7 +67,7 @@ def _load_metrics(conn: Connection, ids: Sequence[UUID]) -> dict[UUID, list[Metr
     return out
 
 
-def _hydrate(conn: Connection, rows: Sequence[Row[Any]], hydrate: bool) -> list[Version]:
+def load_versions(conn: Connection, rows: Sequence[Row[Any]], hydrate: bool) -> list[Version]:
     """Rows to Versions, loading children for the whole page at once (no N+1)."""
     ids = [r.id for r in rows]
     tags = load_kv(conn, version_tags, ids)
@@ -155,12 +156,12 @@ def insert_version(
 
 
 def get_by_id(conn: Connection, version_id: UUID) -> Version:
-    row = conn.execute(_base(True).where(versions.c.id == version_id)).one_or_none()
+    row = conn.execute(base_query(True).where(versions.c.id == version_id)).one_or_none()
     if row is None:
         raise VersionNotFound(
             f"model version {version_id} not found", {"version_id": str(version_id)}
         )
-    return _hydrate(conn, [row], True)[0]
+    return load_versions(conn, [row], True)[0]
 
 
 def resolve_id(conn: Connection, model_id: UUID, number: int, model_name: str) -> UUID:
@@ -184,7 +185,7 @@ def list_page(
     hydrate: bool,
 ) -> tuple[list[Version], Slice]:
     v = versions.c
-    stmt = _base(hydrate).where(v.model_id == model_id)
+    stmt = base_query(hydrate).where(v.model_id == model_id)
     if filt.number is not None:
         stmt = stmt.where(v.number == filt.number)
     if filt.status is not None:
@@ -199,9 +200,9 @@ def list_page(
         stmt = stmt.where(v.created_at > filt.created_after)
     if filt.created_before is not None:
         stmt = stmt.where(v.created_at < filt.created_before)
-    order = [_SORT_COLUMNS[sort.name], v.id]
-    sl = paginate(conn, stmt, order, sort.descending, req)
-    return _hydrate(conn, sl.rows, hydrate), sl
+    order = [(_SORT_COLUMNS[sort.name], sort.descending), (v.id, sort.descending)]
+    sl = paginate(conn, stmt, order, req)
+    return load_versions(conn, sl.rows, hydrate), sl
 
 
 def update_fields(conn: Connection, version_id: UUID, patch: VersionPatch, now: datetime) -> None:

@@ -42,5 +42,5 @@ def get(conn: Connection, name: str) -> Workspace:
 
 
 def list_page(conn: Connection, req: PageRequest) -> tuple[list[Workspace], Slice]:
-    sl = paginate(conn, select(workspaces), [workspaces.c.name], False, req)
+    sl = paginate(conn, select(workspaces), [(workspaces.c.name, False)], req)
     return [_ws(r) for r in sl.rows], sl

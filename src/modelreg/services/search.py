@@ -1,0 +1,84 @@
+"""Cross-model search with the filter language, over one workspace or all readable ones."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from sqlalchemy import Connection
+
+from modelreg.domain import names
+from modelreg.domain.entities import Model, Principal, Version
+from modelreg.query.fields import MODEL_SCHEMA, VERSION_SCHEMA, Schema, check, parse_order
+from modelreg.query.filter import Node, parse, render
+from modelreg.query.paging import Page, PageQuery
+from modelreg.services.base import Action, ServiceBase
+from modelreg.store import search as store
+from modelreg.store import workspaces as ws_store
+
+ALL_WORKSPACES = "*"
+
+
+def parse_filter(text: str | None, schema: Schema) -> Node | None:
+    """Parse and type-check a filter string; None or blank means "everything"."""
+    if text is None or not text.strip():
+        return None
+    node = parse(text)
+    check(node, schema)
+    return node
+
+
+def parse_orders(terms: Sequence[str], schema: Schema) -> list[store.OrderTerm]:
+    return [store.OrderTerm(*parse_order(t, schema)) for t in terms]
+
+
+class SearchService(ServiceBase):
+    def _scope(self, conn: Connection, who: Principal, workspace: str) -> list[UUID] | None:
+        if workspace == ALL_WORKSPACES:
+            # Until access control lands every workspace is readable: no restriction.
+            self.authz.require(who, Action.READ, None)
+            return None
+        self.authz.require(who, Action.READ, workspace)
+        return [ws_store.get(conn, workspace).id]
+
+    def versions(
+        self,
+        who: Principal,
+        workspace: str,
+        filter_text: str | None,
+        order_by: Sequence[str],
+        query: PageQuery,
+    ) -> Page[Version]:
+        """Versions across models matching ``filter_text``, ordered by ``order_by``."""
+        if workspace != ALL_WORKSPACES:
+            workspace = names.workspace_name(workspace)
+        node = parse_filter(filter_text, VERSION_SCHEMA)
+        order = parse_orders(order_by, VERSION_SCHEMA)
+        req, bound = self.cursor_request(
+            query, "search-versions", workspace, render(node) if node else "", order
+        )
+        with self.db.read() as conn:
+            scope = self._scope(conn, who, workspace)
+            items, sl = store.search_versions(conn, scope, node, order, req)
+        return self.to_page(items, sl, req, bound)
+
+    def models(
+        self,
+        who: Principal,
+        workspace: str,
+        filter_text: str | None,
+        order_by: Sequence[str],
+        query: PageQuery,
+    ) -> Page[Model]:
+        """Models matching ``filter_text``, ordered by ``order_by``."""
+        if workspace != ALL_WORKSPACES:
+            workspace = names.workspace_name(workspace)
+        node = parse_filter(filter_text, MODEL_SCHEMA)
+        order = parse_orders(order_by, MODEL_SCHEMA)
+        req, bound = self.cursor_request(
+            query, "search-models", workspace, render(node) if node else "", order
+        )
+        with self.db.read() as conn:
+            scope = self._scope(conn, who, workspace)
+            items, sl = store.search_models(conn, scope, node, order, req)
+        return self.to_page(items, sl, req, bound)
