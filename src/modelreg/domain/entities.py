@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from modelreg.query.filter import Node
+
 JSON = dict[str, Any]
 
 
@@ -182,3 +184,4 @@ class VersionFilter:
     tags: tuple[tuple[str, str], ...] = ()
     created_after: datetime | None = None
     created_before: datetime | None = None
+    expression: Node | None = None  # the filter language, ANDed with the rest

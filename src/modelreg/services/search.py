@@ -15,6 +15,7 @@ from modelreg.query.paging import Page, PageQuery
 from modelreg.services.base import Action, ServiceBase
 from modelreg.store import search as store
 from modelreg.store import workspaces as ws_store
+from modelreg.store.filters import OrderTerm
 
 ALL_WORKSPACES = "*"
 
@@ -28,8 +29,8 @@ def parse_filter(text: str | None, schema: Schema) -> Node | None:
     return node
 
 
-def parse_orders(terms: Sequence[str], schema: Schema) -> list[store.OrderTerm]:
-    return [store.OrderTerm(*parse_order(t, schema)) for t in terms]
+def parse_orders(terms: Sequence[str], schema: Schema) -> list[OrderTerm]:
+    return [OrderTerm(*parse_order(t, schema)) for t in terms]
 
 
 class SearchService(ServiceBase):

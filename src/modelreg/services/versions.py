@@ -19,8 +19,10 @@ from modelreg.domain.entities import (
     Workspace,
 )
 from modelreg.errors import FailedPrecondition
+from modelreg.query.fields import VERSION_SCHEMA
 from modelreg.query.paging import Page, PageQuery, parse_sort
 from modelreg.services.base import Action, ServiceBase
+from modelreg.services.search import parse_filter
 from modelreg.store import models as model_store
 from modelreg.store import versions as store
 from modelreg.store import workspaces as ws_store
@@ -72,9 +74,12 @@ class VersionService(ServiceBase):
         sort_by: str,
         query: PageQuery,
         hydrate: bool = True,
+        filter_text: str | None = None,
     ) -> Page[Version]:
+        """One model's versions; ``filter_text`` is the search filter language."""
         workspace = self._check(who, workspace, model, Action.READ)
         sort = parse_sort(sort_by, store.SORT_KEYS)
+        filt = replace(filt, expression=parse_filter(filter_text, VERSION_SCHEMA))
         with self.db.read() as conn:
             _, model_id = self._model(conn, workspace, model)
             req, bound = self.page_request(query, "versions", model_id, filt, sort)

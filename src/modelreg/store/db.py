@@ -20,6 +20,10 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def _unicode_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_engine(url: str, pool_size: int, begin: str) -> Engine:
     engine = create_engine(
         url,
@@ -43,6 +47,9 @@ def _sqlite_engine(url: str, pool_size: int, begin: str) -> Engine:
         # LIKE is case-sensitive in the filter language, as on PostgreSQL; ILIKE is not.
         cur.execute("PRAGMA case_sensitive_like=ON")
         cur.close()
+        # SQLite's lower() only folds ASCII; case-insensitive filters (lower(x) LIKE lower(y))
+        # must fold 'É' to 'é' as PostgreSQL does.
+        dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:

@@ -22,6 +22,7 @@ from modelreg.domain.entities import (
 from modelreg.errors import VersionNotFound
 from modelreg.query.paging import PageRequest, SortKey
 from modelreg.store.common import has_kv, load_kv, merge_kv, upsert
+from modelreg.store.filters import VersionTarget
 from modelreg.store.paging import Slice, paginate
 from modelreg.store.schema import (
     models,
@@ -196,6 +197,8 @@ def list_page(
         stmt = stmt.where(v.run_id == filt.run_id)
     for key, value in filt.tags:
         stmt = stmt.where(has_kv(version_tags, v.id, key, value))
+    if filt.expression is not None:
+        stmt = stmt.where(VersionTarget(conn.dialect.name).compile(filt.expression))
     if filt.created_after is not None:
         stmt = stmt.where(v.created_at > filt.created_after)
     if filt.created_before is not None:

@@ -25,6 +25,7 @@ from modelreg.api.schemas.versions import (
     VersionSummaryOut,
 )
 from modelreg.domain.entities import ModelFilter, VersionFilter, VersionStatus
+from modelreg.query.filter import MAX_FILTER_LENGTH
 
 NameOrId = Annotated[
     str, Path(min_length=1, max_length=256, description="Model name, or its id (tried first).")
@@ -108,12 +109,16 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
         hydrate: Annotated[
             bool, Query(description="false: leave out metrics, params, signature, config.")
         ] = True,
+        filter: Annotated[
+            str | None,
+            Query(max_length=MAX_FILTER_LENGTH, description="The search filter language."),
+        ] = None,
     ) -> VersionPage:
         """List a model's versions; sort keys: number, name, created, updated."""
         filt = VersionFilter(
             number, status, name, run_id, parse_tags(tag), created_after, created_before
         )
-        page = svc.versions.list(who, ws, name_or_id, filt, sort_by, paging, hydrate)
+        page = svc.versions.list(who, ws, name_or_id, filt, sort_by, paging, hydrate, filter)
         return VersionPage.of(page, [VersionSummaryOut.of(v) for v in page.items])
 
     @router.get("/models/{name_or_id}/versions/{number}", responses=errors_doc(404))
