@@ -1,8 +1,9 @@
 """Throwaway databases for tests, built by the real Alembic migrations.
 
-Each dialect is migrated once per test session into a template; every test then gets a
-copy of it (a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL), so tests
-are isolated without paying for migrations each time.
+Each dialect is migrated once per test session (per xdist worker). On SQLite every test
+gets a file copy of that migrated template. On PostgreSQL, where copying a database costs
+a checkpoint, every test gets the same migrated database emptied with TRUNCATE (tests that
+need a database of their own, like the migration tests, call ``fresh()``).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from modelreg.store.migrate import upgrade
+from modelreg.store.schema import metadata
 
 PG_ENV = "MODELREG_TEST_DATABASE_URL"
 
@@ -33,6 +36,9 @@ class SqliteDatabases:
         shutil.copyfile(self.template, path)
         return f"sqlite:///{path}"
 
+    def fresh(self) -> str:
+        return self.new()
+
     def drop(self, url: str) -> None:
         Path(make_url(url).database or "").unlink(missing_ok=True)
 
@@ -46,10 +52,13 @@ class PostgresDatabases:
         self.admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
         self.prefix = f"mrt_{os.getpid()}_{uuid.uuid4().hex[:6]}"
         self.template = f"{self.prefix}_tmpl"
+        self.shared = f"{self.prefix}_shared"
         self._n = itertools.count()
         self._create(self.template)
         upgrade(self._url(self.template))
         self.admin.dispose()  # nothing may stay connected to a template that gets copied
+        self._create(self.shared, self.template)
+        self._shared_engine = create_engine(self._url(self.shared), poolclass=NullPool)
 
     def _url(self, name: str) -> str:
         return self.admin_url.set(database=name).render_as_string(hide_password=False)
@@ -60,18 +69,31 @@ class PostgresDatabases:
             conn.execute(text(f'CREATE DATABASE "{name}"{tmpl}'))
 
     def new(self) -> str:
+        """The worker's shared database, emptied back to the state migrations leave."""
+        data = [t.name for t in metadata.sorted_tables if t.name not in ("meta", "workspaces")]
+        with self._shared_engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(data)} CASCADE"))
+            conn.execute(text("DELETE FROM workspaces WHERE name <> 'default'"))
+        return self._url(self.shared)
+
+    def fresh(self) -> str:
+        """A database of its own, copied from the migrated template."""
         name = f"{self.prefix}_{next(self._n)}"
         self._create(name, self.template)
         return self._url(name)
 
     def drop(self, url: str) -> None:
         name = make_url(url).database
+        if name == self.shared:
+            return
         with self.admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
     def close(self) -> None:
+        self._shared_engine.dispose()
         with self.admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)'))
+            for name in (self.shared, self.template):
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         self.admin.dispose()
 
 

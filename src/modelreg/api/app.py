@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from modelreg import __version__
 from modelreg.api import errors
-from modelreg.api.deps import default_workspace, workspace_from_path
+from modelreg.api.deps import default_workspace, reject_nul, workspace_from_path
 from modelreg.api.middleware import RequestIdMiddleware
 from modelreg.api.routes import health, search, workspaces
 from modelreg.api.routes.models import build_router, version_by_id_router
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         version=__version__,
         description="A self-hostable model registry.",
         lifespan=lifespan,
+        dependencies=[Depends(reject_nul)],
     )
     app.state.services = svc
     app.state.settings = settings

@@ -8,6 +8,7 @@ from fastapi import Depends, Path, Query, Request
 
 from modelreg.domain.entities import ANONYMOUS, Principal
 from modelreg.domain.names import DEFAULT_WORKSPACE
+from modelreg.errors import InvalidArgument
 from modelreg.query.paging import MAX_PAGE_SIZE, PageQuery
 from modelreg.services import Services
 
@@ -20,6 +21,15 @@ def get_services(request: Request) -> Services:
 def get_caller() -> Principal:
     """The acting principal. Access control will derive it from the request's token."""
     return ANONYMOUS
+
+
+def reject_nul(request: Request) -> None:
+    """NUL characters in query or path strings are INVALID_ARGUMENT, as in bodies: PostgreSQL
+    cannot take them even as a filter value. (Applied to every route by the app.)"""
+    for name, value in (*request.query_params.multi_items(), *request.path_params.items()):
+        if "\x00" in name or "\x00" in str(value):
+            field = name.replace("\x00", "")
+            raise InvalidArgument(f"{field} must not contain NUL characters", {"field": field})
 
 
 def workspace_from_path(

@@ -140,6 +140,8 @@ class CursorCodec:
 
     def decode(self, token: str, binding: str) -> tuple[Any, ...]:
         bad = InvalidArgument("invalid page_token", {"field": "page_token"})
+        if not token.isascii():  # tokens we issue are base64url; compare_digest needs ASCII
+            raise bad
         body, _, mac = token.partition(".")
         try:
             payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))

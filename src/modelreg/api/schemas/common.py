@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import Annotated, Any, Generic, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from modelreg.errors import InvalidArgument
 from modelreg.query.paging import Page
@@ -17,10 +26,19 @@ INT32_MAX = 2**31 - 1
 MAX_JSON_DEPTH = 32
 
 
+def _is_utf8(s: str) -> bool:
+    try:
+        s.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_json_values(value: Any, field: str = "body") -> None:
     """Reject what no column can store faithfully, anywhere in a JSON document.
 
-    NUL characters (PostgreSQL text cannot hold them), integers beyond int64 and non-finite
+    NUL characters (PostgreSQL text cannot hold them), lone surrogates (not encodable as
+    UTF-8, yet ``"\\ud800"`` is valid JSON), integers beyond int64 and non-finite
     floats (Python's json accepts ``NaN`` and turns ``1e999`` into infinity), and nesting
     deeper than MAX_JSON_DEPTH. Iterative, so hostile nesting cannot exhaust the stack.
     """
@@ -34,6 +52,9 @@ def check_json_values(value: Any, field: str = "body") -> None:
         if isinstance(item, str):
             if "\x00" in item:
                 raise InvalidArgument("strings must not contain NUL characters", {"field": field})
+            if not item.isascii() and not _is_utf8(item):
+                # JSON escapes can spell lone surrogates ("\ud800"), which no UTF-8 store takes.
+                raise InvalidArgument("strings must not contain lone surrogates", {"field": field})
         elif isinstance(item, bool):
             continue
         elif isinstance(item, int):
@@ -79,6 +100,20 @@ LongText = Annotated[str, _text(10000)]
 Uri = Annotated[str, _text(4096)]
 ShortText = Annotated[str, _text(256)]
 Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
+
+
+def _parse_timestamp(value: Any) -> Any:
+    """JSON has no datetime type: parse ISO-8601 text here, so that the strict check after
+    it still refuses numbers (epoch seconds) and timestamps without an offset."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be an ISO-8601 timestamp with an offset") from None
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_parse_timestamp)]
 
 
 class ErrorBody(BaseModel):

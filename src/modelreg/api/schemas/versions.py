@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from modelreg.api.schemas.common import (
     Description,
@@ -19,6 +19,7 @@ from modelreg.api.schemas.common import (
     StrictIn,
     TagKey,
     TagValue,
+    Timestamp,
     Uri,
     VersionNameText,
     _text,
@@ -37,13 +38,15 @@ from modelreg.services.base import utcnow
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 TypeName = Annotated[str, _text(64, 1)]
 Requirement = Annotated[str, _text(1024, 1)]
+# Strict mode would want an enum instance; JSON can only send its value (exactly, no coercion).
+Status = Annotated[VersionStatus, Strict(False)]
 
 
 class MetricIn(StrictIn):
     key: MetricKey
     value: FiniteFloat
     step: Int64 = 0
-    timestamp: AwareDatetime | None = Field(None, description="UTC when omitted: now.")
+    timestamp: Timestamp | None = Field(None, description="UTC when omitted: now.")
 
     def to_domain(self) -> Metric:
         return Metric(self.key, self.value, self.step, self.timestamp or utcnow())
@@ -91,7 +94,7 @@ class VersionIn(StrictIn):
     source: Uri | None = None
     run_id: ShortText | None = None
     run_link: Uri | None = None
-    status: VersionStatus = VersionStatus.READY
+    status: Status = VersionStatus.READY
     status_message: Description | None = None
     tags: Tags = Field(default_factory=dict)
     metrics: Metrics = Field(default_factory=list)
@@ -126,7 +129,7 @@ class VersionPatchIn(StrictIn):
 
     name: VersionNameText | None = None
     description: Description | None = None
-    status: VersionStatus | None = None
+    status: Status | None = None
     status_message: Description | None = None
     tags: Annotated[dict[TagKey, TagValue | None], Field(max_length=1000)] = Field(
         default_factory=dict
