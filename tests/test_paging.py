@@ -34,6 +34,12 @@ LIGHT = {
     "updated_at",
     "tags",
     "requirements",
+    # lifecycle fields are light too: small, and what a deployment list needs
+    "stage",
+    "last_transition_at",
+    "aliases",
+    "fqn",
+    "lineage",
 }
 SORT_KEYS = ("number", "name", "created", "updated")
 # Display names with repeats (and some versions without one) so that the id tiebreak matters.

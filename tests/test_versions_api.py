@@ -303,8 +303,10 @@ def test_get_missing_version(client: TestClient) -> None:
 def test_bad_version_id_or_number(client: TestClient) -> None:
     _model(client)
     assert_error(client.get(f"{BY_ID}/not-a-uuid"), 400, "INVALID_ARGUMENT")
-    for bad in ("0", "-1", "abc", "1.5"):
+    for bad in ("0", "-1", "1.5", str(2**31), "v1", "latest!"):
         assert_error(client.get(f"{MODELS}/m/versions/{bad}"), 400, "INVALID_ARGUMENT")
+    # A well-formed alias that does not exist is simply not found.
+    assert_error(client.get(f"{MODELS}/m/versions/abc"), 404, "NOT_FOUND")
 
 
 # --- patch -----------------------------------------------------------------------------------

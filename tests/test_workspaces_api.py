@@ -354,7 +354,7 @@ def test_openapi_lists_routes(client: TestClient) -> None:
         "/api/v1/workspaces/{ws}/models": {"get", "post"},
         "/api/v1/workspaces/{ws}/models/{name_or_id}": {"get", "patch", "delete"},
         "/api/v1/workspaces/{ws}/models/{name_or_id}/versions": {"get", "post"},
-        "/api/v1/workspaces/{ws}/models/{name_or_id}/versions/{number}": {
+        "/api/v1/workspaces/{ws}/models/{name_or_id}/versions/{version}": {
             "get",
             "patch",
             "delete",
@@ -362,7 +362,7 @@ def test_openapi_lists_routes(client: TestClient) -> None:
         "/api/v1/models": {"get", "post"},
         "/api/v1/models/{name_or_id}": {"get", "patch", "delete"},
         "/api/v1/models/{name_or_id}/versions": {"get", "post"},
-        "/api/v1/models/{name_or_id}/versions/{number}": {"get", "patch", "delete"},
+        "/api/v1/models/{name_or_id}/versions/{version}": {"get", "patch", "delete"},
         "/api/v1/model-versions/{version_id}": {"get"},
         "/healthz": {"get"},
         "/readyz": {"get"},

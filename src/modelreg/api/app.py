@@ -11,7 +11,7 @@ from modelreg import __version__
 from modelreg.api import errors
 from modelreg.api.deps import default_workspace, reject_nul, workspace_from_path
 from modelreg.api.middleware import RequestIdMiddleware
-from modelreg.api.routes import health, search, workspaces
+from modelreg.api.routes import health, lifecycle, search, workspaces
 from modelreg.api.routes.models import build_router, version_by_id_router
 from modelreg.config import Settings
 from modelreg.services import Services
@@ -51,6 +51,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(search.router)
     app.include_router(build_router(workspace_from_path, "/api/v1/workspaces/{ws}", "models"))
     app.include_router(build_router(default_workspace, "/api/v1", "models (default workspace)"))
+    app.include_router(
+        lifecycle.build_router(workspace_from_path, "/api/v1/workspaces/{ws}", "lifecycle")
+    )
+    app.include_router(
+        lifecycle.build_router(default_workspace, "/api/v1", "lifecycle (default workspace)")
+    )
+    app.include_router(lifecycle.router)
     app.include_router(version_by_id_router())
     app.add_middleware(RequestIdMiddleware)
     return app

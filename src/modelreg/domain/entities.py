@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from modelreg.errors import InvalidArgument
 from modelreg.query.filter import Node
 
 JSON = dict[str, Any]
@@ -20,6 +21,26 @@ class VersionStatus(enum.StrEnum):
     PENDING_REGISTRATION = "PENDING_REGISTRATION"
     READY = "READY"
     FAILED_REGISTRATION = "FAILED_REGISTRATION"
+
+
+class Stage(enum.StrEnum):
+    """Lifecycle stages, spelled as MLflow spells them."""
+
+    NONE = "None"
+    STAGING = "Staging"
+    PRODUCTION = "Production"
+    ARCHIVED = "Archived"
+
+    @classmethod
+    def parse(cls, value: str) -> Stage:
+        """Accept a stage name in any case."""
+        for stage in cls:
+            if stage.value.lower() == value.lower():
+                return stage
+        raise InvalidArgument(
+            f"unknown stage {value[:40]!r}; use None, Staging, Production or Archived",
+            {"field": "stage"},
+        )
 
 
 class Unset(enum.Enum):
@@ -60,6 +81,7 @@ class Model:
     description: str | None
     card: ModelCard
     tags: dict[str, str]
+    aliases: list[Alias]
     latest_version: int | None
     latest_version_id: UUID | None
     version_count: int
@@ -97,11 +119,73 @@ class Version:
     updated_at: datetime
     tags: dict[str, str]
     requirements: list[str]
+    stage: Stage = Stage.NONE
+    last_transition_at: datetime | None = None
+    aliases: list[str] = field(default_factory=list)
+    lineage: Lineage = field(default_factory=lambda: Lineage())
     hydrated: bool = True
     metrics: list[Metric] = field(default_factory=list)
     params: dict[str, str] = field(default_factory=dict)
     signature: JSON | None = None
     config: JSON | None = None
+
+    @property
+    def fqn(self) -> str:
+        """``model:{workspace}/{model}:{number}``, the TrueFoundry-style address."""
+        return f"model:{self.workspace}/{self.model_name}:{self.number}"
+
+
+LINK_KINDS = (
+    "datasets",
+    "model_artifacts",
+    "data_artifacts",
+    "deployment_artifacts",
+    "pipeline_runs",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Lineage:
+    """Where a version came from: its run, logged model, inputs, pipeline runs, and the
+    version it was promoted from."""
+
+    logged_model_id: str | None = None
+    experiment_id: str | None = None
+    datasets: tuple[str, ...] = ()
+    model_artifacts: tuple[str, ...] = ()
+    data_artifacts: tuple[str, ...] = ()
+    deployment_artifacts: tuple[str, ...] = ()
+    pipeline_runs: tuple[str, ...] = ()
+    promoted_from: UUID | None = None
+    deployment_job_state: JSON | None = None
+
+    def links(self) -> list[tuple[str, str]]:
+        return [(kind, t) for kind in LINK_KINDS for t in getattr(self, kind)]
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    from_stage: Stage
+    to_stage: Stage
+    actor: str
+    at: datetime
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    alias: str
+    version: int
+    protected: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AliasMove:
+    alias: str
+    from_version: int | None
+    to_version: int | None
+    actor: str
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +221,7 @@ class NewVersion:
     signature: JSON | None = None
     requirements: list[str] = field(default_factory=list)
     config: JSON | None = None
+    lineage: Lineage = field(default_factory=lambda: Lineage())
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +235,7 @@ class VersionPatch:
     tags: dict[str, str | None] = field(default_factory=dict)
     metrics: list[Metric] = field(default_factory=list)
     params: dict[str, str | None] = field(default_factory=dict)
+    lineage: Lineage | Unset = UNSET
 
 
 @dataclass(frozen=True, slots=True)

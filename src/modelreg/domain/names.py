@@ -53,3 +53,22 @@ def version_display_name(value: str, field: str = "name") -> str:
             {"field": field},
         )
     return value
+
+
+_ALIAS_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_RESERVED_ALIAS = re.compile(r"(?i)latest|v\d+|-?\d+")
+
+
+def alias_name(value: str, field: str = "alias") -> str:
+    """1-64 letters, digits, '-' or '_'; not a number, not ``latest``, not ``v<digits>``
+    (MLflow reserves those)."""
+    if not _ALIAS_RE.fullmatch(value):
+        raise InvalidArgument(
+            "invalid alias: use 1-64 letters, digits, '-' or '_'", {"field": field}
+        )
+    if _RESERVED_ALIAS.fullmatch(value):
+        raise InvalidArgument(
+            f"alias {value!r} is reserved (numbers, 'latest' and 'v<digits>' are)",
+            {"field": field},
+        )
+    return value

@@ -8,11 +8,24 @@ before any SQL exists.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from modelreg.errors import InvalidArgument
-from modelreg.query.filter import And, Compare, Field, In, IsNull, Node, Not, Or, Value
+from modelreg.query.filter import (
+    INT64_MAX,
+    INT64_MIN,
+    And,
+    Compare,
+    Field,
+    In,
+    IsNull,
+    Node,
+    Not,
+    Or,
+    Value,
+)
 
 
 class Kind(enum.Enum):
@@ -147,12 +160,14 @@ def coerce(res: Resolved, op: str, value: Value) -> Value | datetime:
             raise _bad(res, f"compare with a quoted string, not {value!r}")
         return value
     if kind in (Kind.INT, Kind.TIME_MS):
-        if isinstance(value, str) and value.lstrip("-").isdigit():
+        if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,19}", value):
             value = int(value)  # MLflow clients quote version numbers
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if not isinstance(value, int):
             raise _bad(res, f"compare with an integer, not {value!r}")
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise _bad(res, f"{str(value)[:30]} is out of the 64-bit range")
         return value
     if kind is Kind.FLOAT:
         if isinstance(value, str):
@@ -199,7 +214,12 @@ def parse_order(term: str, schema: Schema) -> tuple[Resolved, bool]:
     if len(words) == 2 and words[1].upper() in ("ASC", "DESC"):
         descending = words[1].upper() == "DESC"
         term = words[0]
-    res = resolve(parse_field(term), schema)
+    try:
+        res = resolve(parse_field(term), schema)
+    except InvalidArgument as err:  # point at order_by, not at the filter
+        raise InvalidArgument(
+            f"order_by {term.strip()[:60]!r}: {err.message}", {**err.details, "field": "order_by"}
+        ) from None
     if not (res.scope == "metrics" or (res.scope == "" and res.name in ORDERABLE)):
         raise InvalidArgument(
             f"cannot order by {term.strip()[:60]!r}; use name, version_number, "

@@ -156,7 +156,8 @@ def _read_quoted(src: str, start: int) -> tuple[str, int]:
 
 def _number(text: str, col: int) -> int | float:
     if re.fullmatch(r"-?\d+", text):
-        n = int(text)
+        # Checked before int(), which refuses literals of more than 4,300 digits.
+        n = int(text) if len(text.lstrip("-").lstrip("0")) <= 19 else INT64_MAX + 1
         if not INT64_MIN <= n <= INT64_MAX:
             raise FilterSyntaxError(f"integer {text[:30]} is out of the 64-bit range", col)
         return n
@@ -189,6 +190,17 @@ def tokenize(src: str) -> list[Token]:
         if kind == "ws":
             continue
         if kind == "num":
+            prev = tokens[-1] if tokens else None
+            if (
+                text.startswith(".")
+                and prev is not None
+                and prev.kind in ("ident", "kw", "bquote")
+                and prev.col + len(prev.text) == col
+            ):
+                # "tags.v.1" is a key path: the dot right after a name is not part of ".1".
+                tokens.append(Token("punct", ".", ".", col))
+                i = col
+                continue
             # "metrics.auc>-1" lexes fine; but "a-1" must not glue "-1" onto an identifier.
             tokens.append(Token("num", text, _number(text, col), col))
         elif kind == "ident" and text.upper() in KEYWORDS:
@@ -288,7 +300,9 @@ class _Parser:
         while self.tok.kind == "punct" and self.tok.text == ".":
             self.advance()
             part = self.tok
-            if part.kind in ("ident", "kw", "num"):
+            if part.kind == "num":
+                parts.extend(part.text.split("."))  # "config.v.1.5": the parts "1" and "5"
+            elif part.kind in ("ident", "kw"):
                 parts.append(part.text)
             elif part.kind in ("bquote", "str"):
                 parts.append(str(part.value))

@@ -18,6 +18,7 @@ T = TypeVar("T")
 class Action(enum.StrEnum):
     READ = "read"
     WRITE = "write"
+    OWNER = "owner"  # e.g. move or delete a protected alias
     ADMIN = "admin"
 
 
@@ -26,12 +27,17 @@ class Authorizer(Protocol):
 
     def require(self, who: Principal, action: Action, workspace: str | None) -> None: ...
 
+    def allowed(self, who: Principal, action: Action, workspace: str | None) -> bool: ...
+
 
 class AllowAll:
     """The policy until access control lands: everyone may do everything."""
 
     def require(self, who: Principal, action: Action, workspace: str | None) -> None:
         return None
+
+    def allowed(self, who: Principal, action: Action, workspace: str | None) -> bool:
+        return True
 
 
 def utcnow() -> datetime:

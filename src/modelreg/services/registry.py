@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from modelreg.query.paging import CursorCodec
 from modelreg.services.base import AllowAll, Authorizer
+from modelreg.services.lifecycle import LifecycleService
 from modelreg.services.models import ModelService
 from modelreg.services.search import SearchService
 from modelreg.services.versions import VersionService
@@ -22,3 +23,4 @@ class Services:
         self.models = ModelService(db, codec, policy)
         self.versions = VersionService(db, codec, policy)
         self.search = SearchService(db, codec, policy)
+        self.lifecycle = LifecycleService(self.versions)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from uuid import UUID
 
@@ -18,14 +19,18 @@ from modelreg.domain.entities import (
     VersionStatus,
     Workspace,
 )
-from modelreg.errors import FailedPrecondition
+from modelreg.errors import FailedPrecondition, InvalidArgument, VersionNotFound
 from modelreg.query.fields import VERSION_SCHEMA
 from modelreg.query.paging import Page, PageQuery, parse_sort
 from modelreg.services.base import Action, ServiceBase
 from modelreg.services.search import parse_filter
+from modelreg.store import lifecycle
 from modelreg.store import models as model_store
 from modelreg.store import versions as store
 from modelreg.store import workspaces as ws_store
+
+INT32_MAX = 2**31 - 1
+_NUMBER = re.compile(r"-?[0-9]+")
 
 # A READY version is what deployments pull; it may fail later, but never go back to pending.
 _FORBIDDEN_MOVES = {(VersionStatus.READY, VersionStatus.PENDING_REGISTRATION)}
@@ -49,15 +54,50 @@ class VersionService(ServiceBase):
         with self.db.write() as conn:
             ws, model_id = self._model(conn, workspace, model)
             now = self.clock()
+            # next_number's UPDATE also locks the model row for the exclusive-tag sweep.
             number = model_store.next_number(conn, model_id, now)
             version_id = store.insert_version(conn, model_id, ws.id, number, new, who.subject, now)
+            self.enforce_exclusive(conn, model_id, version_id, list(new.tags))
             return store.get_by_id(conn, version_id)
 
-    def get(self, who: Principal, workspace: str, model: str, number: int) -> Version:
+    @staticmethod
+    def enforce_exclusive(
+        conn: Connection, model_id: UUID, version_id: UUID, keys: list[str]
+    ) -> None:
+        """Take every exclusive key among ``keys`` off the model's other versions."""
+        for key in lifecycle.exclusive_keys(conn, model_id, keys):
+            lifecycle.clear_tag_elsewhere(conn, model_id, key, version_id)
+
+    def resolve(self, conn: Connection, model_id: UUID, model: str, ref: str) -> UUID:
+        """A version id from a number, an alias, or ``latest`` (highest READY number)."""
+        if _NUMBER.fullmatch(ref):
+            number = int(ref)
+            if not 1 <= number <= INT32_MAX:
+                raise InvalidArgument(
+                    f"version number {ref[:20]} is out of range", {"field": "version"}
+                )
+            return store.resolve_id(conn, model_id, number, model)
+        if ref.lower() == "latest":
+            latest = lifecycle.latest_ready_number(conn, model_id)
+            if latest is None:
+                raise VersionNotFound(
+                    f"model {model!r} has no READY version", {"model": model, "version": "latest"}
+                )
+            return store.resolve_id(conn, model_id, latest, model)
+        alias = names.alias_name(ref, "version")
+        found = lifecycle.get_alias(conn, model_id, alias)
+        if found is None:
+            raise VersionNotFound(
+                f"model {model!r} has no alias {alias!r}", {"model": model, "alias": alias}
+            )
+        return found[0]
+
+    def get(self, who: Principal, workspace: str, model: str, ref: str | int) -> Version:
+        """A version by number, alias or ``latest``."""
         workspace = self._check(who, workspace, model, Action.READ)
         with self.db.read() as conn:
             _, model_id = self._model(conn, workspace, model)
-            return store.get_by_id(conn, store.resolve_id(conn, model_id, number, model))
+            return store.get_by_id(conn, self.resolve(conn, model_id, model, str(ref)))
 
     def get_by_id(self, who: Principal, version_id: UUID) -> Version:
         with self.db.read() as conn:
@@ -103,12 +143,22 @@ class VersionService(ServiceBase):
                         f"{patch.status.value}",
                         {"status": current.value},
                     )
+            set_keys = [k for k, v in patch.tags.items() if v is not None]
+            if set_keys:
+                lifecycle.lock_model(conn, model_id)
             store.update_fields(conn, version_id, patch, self.clock())
+            self.enforce_exclusive(conn, model_id, version_id, set_keys)
             return store.get_by_id(conn, version_id)
 
     def delete(self, who: Principal, workspace: str, model: str, number: int) -> None:
         workspace = self._check(who, workspace, model, Action.WRITE)
         with self.db.write() as conn:
             _, model_id = self._model(conn, workspace, model)
-            store.delete(conn, store.resolve_id(conn, model_id, number, model))
-            model_store.touch(conn, model_id, self.clock())
+            version_id = store.resolve_id(conn, model_id, number, model)
+            now = self.clock()
+            lifecycle.lock_model(conn, model_id)
+            # Its aliases go with it (ON DELETE CASCADE); the history must say so.
+            for alias in lifecycle.version_aliases(conn, [version_id])[version_id]:
+                lifecycle.record_alias_move(conn, model_id, alias, number, None, who.subject, now)
+            store.delete(conn, version_id)
+            model_store.touch(conn, model_id, now)

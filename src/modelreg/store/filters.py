@@ -39,6 +39,9 @@ from modelreg.store.schema import (
     workspaces,
 )
 
+# Says whether few rows of a key/value table have ``key = value`` (see _Target.is_rare).
+RareProbe = Callable[[Table, str, str], bool]
+
 # A missing metric sorts as the lowest possible value (NULLs cannot take part in keysets).
 _LOWEST = -1.7976931348623157e308
 
@@ -59,15 +62,25 @@ def _ms_to_time(ms: int) -> datetime:
 
 
 class _Target:
-    """How one search target (versions or models) maps fields to SQL."""
+    """How one search target (versions or models) maps fields to SQL.
+
+    ``is_rare``, when given, is asked about each ``tags.k = 'v'`` (``params.``): a rare pair
+    compiles to ``owner IN (...)``, which lets the planner start from the value index, a
+    common one to a correlated EXISTS checked while walking the order's index. SQLite needs
+    this told (without STAT4 its statistics cannot tell 'champion' from 'prod');
+    PostgreSQL's planner already decides from its own statistics.
+    """
 
     schema: ClassVar[Schema]
     owner: ClassVar[ColumnElement[Any]]
     attributes: ClassVar[dict[str, ColumnElement[Any]]]
     kv: ClassVar[dict[str, Table]]
+    # Attributes whose ILIKE must read another column (case folding needs the locale).
+    ilike_attributes: ClassVar[dict[str, ColumnElement[Any]]] = {}
 
-    def __init__(self, dialect: str) -> None:
+    def __init__(self, dialect: str, is_rare: RareProbe | None = None) -> None:
         self.dialect = dialect
+        self.is_rare = is_rare
 
     # --- scalar expressions -------------------------------------------------------------
     def metric(self, key: str) -> ColumnElement[Any]:
@@ -120,6 +133,13 @@ class _Target:
             where.append(cond(table.c.value))
         return exists(select(1).where(*where))
 
+    def kv_in(self, res: Resolved, value: str) -> ColumnElement[bool]:
+        """``owner IN (owners having key = value)``: the same rows as kv_exists, in the form
+        a planner can start from (the value index), then sort what it finds."""
+        table = self.kv[res.scope]
+        fk = next(iter(table.foreign_keys)).parent
+        return self.owner.in_(select(fk).where(table.c.key == res.name, table.c.value == value))
+
     def time_compare(self, col: ColumnElement[Any], op: str, ms: int) -> ColumnElement[bool]:
         start, end = _ms_to_time(ms), _ms_to_time(ms + 1)
         cond: ColumnElement[bool] = {
@@ -133,9 +153,14 @@ class _Target:
         return cond
 
     def compare(self, res: Resolved, op: str, value: Any) -> ColumnElement[bool]:
+        if op == "ILIKE" and res.scope == "" and res.name in self.ilike_attributes:
+            return _op(self.ilike_attributes[res.name], op, value)
         if res.kind is Kind.TIME_MS:
             return self.time_compare(self.attributes[res.name], op, value)
         if res.scope in self.kv:
+            table = self.kv[res.scope]
+            if op == "=" and self.is_rare is not None and self.is_rare(table, res.name, value):
+                return self.kv_in(res, value)
             return self.kv_exists(res, lambda col: _op(col, op, value))
         return _op(self.scalar(res, value), op, value)
 
@@ -158,26 +183,36 @@ class _Target:
         jpath = "$" + "".join(f'."{p}"' for p in path)
         return func.json_type(col, jpath).is_not(None)
 
-    def compile(self, node: Node) -> ColumnElement[bool]:
-        if isinstance(node, And):
-            return and_(true(), *(self.compile(i) for i in node.items))
-        if isinstance(node, Or):
-            return or_(false(), *(self.compile(i) for i in node.items))
+    def compile(self, node: Node, negate: bool = False) -> ColumnElement[bool]:
+        """``node`` (or NOT ``node``) as a condition. NOT is pushed down to the conditions
+        (De Morgan) so that, as SQL's three-valued logic gives for NULL columns and metrics,
+        a row lacking a tag or param matches no comparison on it, negated or not: only
+        ``IS NULL`` finds it."""
+        if isinstance(node, And | Or):
+            items = [self.compile(i, negate) for i in node.items]
+            if isinstance(node, And) != negate:
+                return and_(true(), *items)
+            return or_(false(), *items)
         if isinstance(node, Not):
-            return not_(self.compile(node.item))
+            return self.compile(node.item, not negate)
         res = resolve_field(node.field, self.schema)
         if isinstance(node, IsNull):
             found = self.present(res)
-            return found if node.negated else not_(found)
+            return found if node.negated != negate else not_(found)
         if isinstance(node, In):
             values = [coerce(res, "=", v) for v in node.values]
             either = or_(false(), *(self.compare(res, "=", v) for v in values))
-            if node.negated:
+            if node.negated != negate:
                 # A row lacking the key matches neither IN nor NOT IN.
                 return and_(self.present(res), not_(either))
             return either
         assert isinstance(node, Compare)
-        return self.compare(res, node.op, coerce(res, node.op, node.value))
+        cond = self.compare(res, node.op, coerce(res, node.op, node.value))
+        if not negate:
+            return cond
+        if res.scope in self.kv:
+            return and_(self.present(res), not_(cond))
+        return not_(cond)  # a missing value is NULL: NOT (NULL op x) matches nothing
 
 
 def _op(col: ColumnElement[Any], op: str, value: Any) -> ColumnElement[bool]:
@@ -200,7 +235,9 @@ class VersionTarget(_Target):
     schema = VERSION_SCHEMA
     owner = versions.c.id
     attributes: ClassVar[dict[str, ColumnElement[Any]]] = {
-        "name": models.c.name,
+        # The version's copy of its model's name: the search index's leading column, so
+        # name =, IN, LIKE 'prefix%' and the default order are index ranges.
+        "name": versions.c.model_name,
         "number": versions.c.number,
         "display_name": versions.c.name,
         "run_id": versions.c.run_id,
@@ -216,6 +253,9 @@ class VersionTarget(_Target):
         "workspace": workspaces.c.name,
     }
     kv: ClassVar[dict[str, Table]] = {"tags": version_tags, "params": version_params}
+    # model_name is byte-collated on PostgreSQL, where ILIKE would then fold ASCII only;
+    # the model's own name folds as the database's locale does.
+    ilike_attributes: ClassVar[dict[str, ColumnElement[Any]]] = {"name": models.c.name}
 
     def order_column(self, res: Resolved) -> ColumnElement[Any]:
         if res.scope == "metrics":

@@ -23,6 +23,7 @@ from modelreg.domain.entities import (
 )
 from modelreg.errors import AlreadyExists, ModelNotFound
 from modelreg.query.paging import PageRequest, SortKey
+from modelreg.store import lifecycle
 from modelreg.store.common import has_kv, load_kv, merge_kv
 from modelreg.store.paging import Slice, paginate
 from modelreg.store.schema import model_tags, models, versions, workspaces
@@ -46,6 +47,7 @@ def load_models(conn: Connection, rows: Sequence[Row[Any]]) -> list[Model]:
     """Turn model rows into Models with tags and version aggregates: two queries per page."""
     ids = [r.id for r in rows]
     tags = load_kv(conn, model_tags, ids)
+    alias_lists = lifecycle.model_aliases(conn, ids)
     aggregates: dict[UUID, tuple[int, UUID, int]] = {}
     if ids:
         agg = (
@@ -77,6 +79,7 @@ def load_models(conn: Connection, rows: Sequence[Row[Any]]) -> list[Model]:
                 description=r.description,
                 card=ModelCard(*(getattr(r, f"card_{f}") for f in CARD_FIELDS)),
                 tags=tags[r.id],
+                aliases=alias_lists[r.id],
                 latest_version=number,
                 latest_version_id=vid,
                 version_count=count,
@@ -180,6 +183,11 @@ def update_fields(
             f"model {patch.name!r} already exists in workspace {ws.name!r}",
             {"workspace": ws.name, "model": patch.name},
         ) from None
+    if not isinstance(patch.name, Unset):
+        # Versions carry a copy of the name as their search sort key (schema.versions).
+        conn.execute(
+            update(versions).where(versions.c.model_id == model_id).values(model_name=patch.name)
+        )
     merge_kv(conn, model_tags, "model_id", model_id, patch.tags)
 
 

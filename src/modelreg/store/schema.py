@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Double,
@@ -17,6 +18,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    column,
+    false,
 )
 
 from modelreg.store.types import JSONDoc, UTCDateTime
@@ -31,6 +34,17 @@ metadata = MetaData(
         "ck": "ck_%(table_name)s_%(constraint_name)s",
     }
 )
+
+# A model name as a sort key: byte order on PostgreSQL too (SQLite's BINARY is already).
+MODEL_NAME = String(256).with_variant(String(256, collation="C"), "postgresql")
+
+
+def _tag_value_index(name: str) -> Index:
+    """Finds ``tags.k = 'v'`` rows by value (then checks the key). A hash index on
+    PostgreSQL, whose btree entries cannot hold values of up to 5,000 characters; a plain
+    index on SQLite."""
+    return Index(name, "value", postgresql_using="hash")
+
 
 # Key/value settings every server process shares through the database (e.g. the secret
 # that signs page tokens, so a cursor from one server works on another).
@@ -81,7 +95,9 @@ model_tags = Table(
     Column("model_id", Uuid, ForeignKey("models.id", ondelete="CASCADE"), nullable=False),
     Column("key", String(250), nullable=False),
     Column("value", Text, nullable=False),
+    Column("color", String(32)),
     PrimaryKeyConstraint("model_id", "key"),
+    _tag_value_index("ix_model_tags_value"),
 )
 
 versions = Table(
@@ -92,6 +108,11 @@ versions = Table(
     # Denormalised from the model (which never changes workspace) so that cross-model
     # searches inside one workspace are a single index range.
     Column("workspace_id", Uuid, nullable=False),
+    # Denormalised from the model (kept equal on rename, in the same transaction) so that
+    # searches ordered by model name, the default, walk one index. Byte-wise ("C") on
+    # PostgreSQL, as SQLite's BINARY: one order on both dialects, and LIKE 'prefix%' is an
+    # index range whatever the database's locale.
+    Column("model_name", MODEL_NAME, nullable=False),
     Column("number", Integer, nullable=False),
     Column("name", String(64)),
     Column("description", Text),
@@ -106,13 +127,32 @@ versions = Table(
     Column("signature", JSONDoc),
     Column("requirements", JSONDoc, nullable=False),
     Column("config", JSONDoc),
+    # Lifecycle: the current stage and when it last changed.
+    Column("stage", String(16), nullable=False, server_default="None"),
+    Column("last_transition_at", UTCDateTime),
+    # Lineage scalars; list-valued links live in version_links.
+    Column("logged_model_id", String(256)),
+    Column("experiment_id", String(256)),
+    Column("promoted_from", Uuid),
+    Column("deployment_job_state", JSONDoc),
     UniqueConstraint("model_id", "number"),
     CheckConstraint(
         "status IN ('PENDING_REGISTRATION', 'READY', 'FAILED_REGISTRATION')", name="status"
     ),
+    Index("ix_model_versions_model_stage", "model_id", "stage"),
+    Index("ix_model_versions_promoted_from", "promoted_from"),
     Index("ix_model_versions_model_created", "model_id", "created_at", "id"),
     Index("ix_model_versions_model_updated", "model_id", "updated_at", "id"),
     Index("ix_model_versions_run_id", "run_id"),
+    # The default search order (model name ASC, version DESC, id DESC) inside a workspace:
+    # first pages and keyset pages at any depth are one range scan.
+    Index(
+        "ix_model_versions_search",
+        "workspace_id",
+        "model_name",
+        column("number").desc(),
+        column("id").desc(),
+    ),
 )
 
 version_tags = Table(
@@ -121,7 +161,9 @@ version_tags = Table(
     Column("version_id", Uuid, ForeignKey("model_versions.id", ondelete="CASCADE"), nullable=False),
     Column("key", String(250), nullable=False),
     Column("value", Text, nullable=False),
+    Column("color", String(32)),
     PrimaryKeyConstraint("version_id", "key"),
+    _tag_value_index("ix_version_tags_value"),
 )
 
 version_params = Table(
@@ -143,4 +185,72 @@ version_metrics = Table(
     Column("value", Double, nullable=False),
     # A point is identified by (key, step, timestamp); logging it again overwrites its value.
     PrimaryKeyConstraint("version_id", "key", "step", "timestamp"),
+    # The primary key plus the value: a filter or order on a metric reads the latest point
+    # (highest step, then timestamp) of each candidate version from the index alone.
+    Index("ix_version_metrics_latest", "version_id", "key", "step", "timestamp", "value"),
+)
+
+
+# --- lifecycle: lineage links, stage transitions, aliases, exclusive tag keys -------------
+
+version_links = Table(
+    "version_links",
+    metadata,
+    Column("version_id", Uuid, ForeignKey("model_versions.id", ondelete="CASCADE"), nullable=False),
+    # datasets, model_artifacts, data_artifacts, deployment_artifacts, pipeline_runs
+    Column("kind", String(32), nullable=False),
+    Column("target", String(512), nullable=False),
+    PrimaryKeyConstraint("version_id", "kind", "target"),
+    # "Which versions were trained from dataset X": one index range.
+    Index("ix_version_links_target", "kind", "target"),
+)
+
+stage_transitions = Table(
+    "stage_transitions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("version_id", Uuid, ForeignKey("model_versions.id", ondelete="CASCADE"), nullable=False),
+    Column("from_stage", String(16), nullable=False),
+    Column("to_stage", String(16), nullable=False),
+    Column("actor", String(256), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("comment", Text),
+    Index("ix_stage_transitions_version", "version_id", "at", "id"),
+)
+
+aliases = Table(
+    "model_aliases",
+    metadata,
+    Column("model_id", Uuid, ForeignKey("models.id", ondelete="CASCADE"), nullable=False),
+    Column("alias", String(64), nullable=False),
+    Column("version_id", Uuid, ForeignKey("model_versions.id", ondelete="CASCADE"), nullable=False),
+    Column("protected", Boolean, nullable=False, server_default=false()),
+    PrimaryKeyConstraint("model_id", "alias"),
+    # alias = 'champion' across a workspace, and "the aliases of this version".
+    Index("ix_model_aliases_alias", "alias", "version_id"),
+    Index("ix_model_aliases_version", "version_id"),
+)
+
+# Every alias move (and delete), so "which version was @champion at T" is one lookup.
+# Version numbers, not ids: the history outlives deleted versions.
+alias_history = Table(
+    "alias_history",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("model_id", Uuid, ForeignKey("models.id", ondelete="CASCADE"), nullable=False),
+    Column("alias", String(64), nullable=False),
+    Column("from_version", Integer),
+    Column("to_version", Integer),
+    Column("actor", String(256), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_alias_history_lookup", "model_id", "alias", "at", "id"),
+)
+
+# Tag keys that may sit on at most one version of a model at a time.
+exclusive_tag_keys = Table(
+    "exclusive_tag_keys",
+    metadata,
+    Column("model_id", Uuid, ForeignKey("models.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(250), nullable=False),
+    PrimaryKeyConstraint("model_id", "key"),
 )

@@ -13,6 +13,7 @@ from uuid_utils.compat import uuid7
 from modelreg.domain.entities import (
     Metric,
     NewVersion,
+    Stage,
     Unset,
     Version,
     VersionFilter,
@@ -21,6 +22,7 @@ from modelreg.domain.entities import (
 )
 from modelreg.errors import VersionNotFound
 from modelreg.query.paging import PageRequest, SortKey
+from modelreg.store import lifecycle
 from modelreg.store.common import has_kv, load_kv, merge_kv, upsert
 from modelreg.store.filters import VersionTarget
 from modelreg.store.paging import Slice, paginate
@@ -49,7 +51,9 @@ _LIGHT = [c for c in versions.c if c.name not in ("signature", "config")]
 def base_query(hydrate: bool) -> Select[Any]:
     cols = list(versions.c) if hydrate else _LIGHT
     return (
-        select(*cols, models.c.name.label("model_name"), workspaces.c.name.label("workspace"))
+        # model_name is the version's copy of its model's name; the join stays for filters
+        # on model fields (card.*).
+        select(*cols, workspaces.c.name.label("workspace"))
         .join(models, models.c.id == versions.c.model_id)
         .join(workspaces, workspaces.c.id == versions.c.workspace_id)
     )
@@ -74,6 +78,8 @@ def load_versions(conn: Connection, rows: Sequence[Row[Any]], hydrate: bool) -> 
     tags = load_kv(conn, version_tags, ids)
     metrics = _load_metrics(conn, ids) if hydrate and ids else {}
     params = load_kv(conn, version_params, ids) if hydrate else {}
+    alias_names = lifecycle.version_aliases(conn, ids)
+    links = lifecycle.links_of(conn, ids)
     return [
         Version(
             id=r.id,
@@ -93,6 +99,10 @@ def load_versions(conn: Connection, rows: Sequence[Row[Any]], hydrate: bool) -> 
             updated_at=r.updated_at,
             tags=tags[r.id],
             requirements=r.requirements,
+            stage=Stage(r.stage),
+            last_transition_at=r.last_transition_at,
+            aliases=alias_names[r.id],
+            lineage=lifecycle.lineage_from_row(r, links[r.id]),
             hydrated=hydrate,
             metrics=metrics.get(r.id, []),
             params=params.get(r.id, {}),
@@ -134,6 +144,8 @@ def insert_version(
             id=version_id,
             model_id=model_id,
             workspace_id=workspace_id,
+            # The search sort key, copied in the same statement (see schema.versions).
+            model_name=select(models.c.name).where(models.c.id == model_id).scalar_subquery(),
             number=number,
             name=new.name,
             description=new.description,
@@ -148,8 +160,10 @@ def insert_version(
             signature=new.signature,
             requirements=new.requirements,
             config=new.config,
+            **lifecycle.lineage_columns(new.lineage),
         )
     )
+    lifecycle.replace_links(conn, version_id, new.lineage)
     merge_kv(conn, version_tags, "version_id", version_id, dict(new.tags))
     merge_kv(conn, version_params, "version_id", version_id, dict(new.params))
     upsert(conn, version_metrics, _metric_rows(version_id, new.metrics), _METRIC_KEY)
@@ -163,6 +177,15 @@ def get_by_id(conn: Connection, version_id: UUID) -> Version:
             f"model version {version_id} not found", {"version_id": str(version_id)}
         )
     return load_versions(conn, [row], True)[0]
+
+
+def get_many(conn: Connection, version_ids: Sequence[UUID]) -> list[Version]:
+    """Versions by id, in the order given (missing ones are left out)."""
+    if not version_ids:
+        return []
+    rows = conn.execute(base_query(True).where(versions.c.id.in_(version_ids))).all()
+    found = {v.id: v for v in load_versions(conn, rows, True)}
+    return [found[i] for i in version_ids if i in found]
 
 
 def resolve_id(conn: Connection, model_id: UUID, number: int, model_name: str) -> UUID:
@@ -217,7 +240,11 @@ def update_fields(conn: Connection, version_id: UUID, patch: VersionPatch, now: 
             values[f] = value
     if not isinstance(patch.status, Unset):
         values["status"] = patch.status.value
+    if not isinstance(patch.lineage, Unset):
+        values.update(lifecycle.lineage_columns(patch.lineage))
     conn.execute(update(versions).where(versions.c.id == version_id).values(**values))
+    if not isinstance(patch.lineage, Unset):
+        lifecycle.replace_links(conn, version_id, patch.lineage)
     merge_kv(conn, version_tags, "version_id", version_id, patch.tags)
     merge_kv(conn, version_params, "version_id", version_id, patch.params)
     upsert(conn, version_metrics, _metric_rows(version_id, patch.metrics), _METRIC_KEY)

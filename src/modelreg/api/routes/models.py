@@ -121,32 +121,39 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
         page = svc.versions.list(who, ws, name_or_id, filt, sort_by, paging, hydrate, filter)
         return VersionPage.of(page, [VersionSummaryOut.of(v) for v in page.items])
 
-    @router.get("/models/{name_or_id}/versions/{number}", responses=errors_doc(404))
+    @router.get("/models/{name_or_id}/versions/{version}", responses=errors_doc(404))
     def get_version(
-        name_or_id: NameOrId, number: Number, ws: Ws, svc: Svc, who: Caller
+        name_or_id: NameOrId,
+        version: Annotated[
+            str, Path(min_length=1, max_length=64, description="Number, alias or latest.")
+        ],
+        ws: Ws,
+        svc: Svc,
+        who: Caller,
     ) -> VersionOut:
-        return VersionOut.of(svc.versions.get(who, ws, name_or_id, number))
+        """A version by number, alias, or ``latest`` (the highest READY number)."""
+        return VersionOut.of(svc.versions.get(who, ws, name_or_id, version))
 
-    @router.patch("/models/{name_or_id}/versions/{number}", responses=errors_doc(404, 409))
+    @router.patch("/models/{name_or_id}/versions/{version}", responses=errors_doc(404, 409))
     def update_version(
         name_or_id: NameOrId,
-        number: Number,
+        version: Number,
         body: VersionPatchIn,
         ws: Ws,
         svc: Svc,
         who: Caller,
     ) -> VersionOut:
         """Change only the fields sent; metrics are appended, tags and params merge."""
-        return VersionOut.of(svc.versions.update(who, ws, name_or_id, number, body.to_domain()))
+        return VersionOut.of(svc.versions.update(who, ws, name_or_id, version, body.to_domain()))
 
     @router.delete(
-        "/models/{name_or_id}/versions/{number}", status_code=204, responses=errors_doc(404)
+        "/models/{name_or_id}/versions/{version}", status_code=204, responses=errors_doc(404)
     )
     def delete_version(
-        name_or_id: NameOrId, number: Number, ws: Ws, svc: Svc, who: Caller
+        name_or_id: NameOrId, version: Number, ws: Ws, svc: Svc, who: Caller
     ) -> Response:
         """Delete a version; its number is never handed out again."""
-        svc.versions.delete(who, ws, name_or_id, number)
+        svc.versions.delete(who, ws, name_or_id, version)
         return Response(status_code=204)
 
     return router

@@ -75,6 +75,11 @@ class CardOut(BaseModel):
     ethics: str | None
 
 
+class AliasOut(BaseModel):
+    alias: str
+    version: int
+
+
 class ModelOut(BaseModel):
     id: UUID
     workspace: str
@@ -82,6 +87,7 @@ class ModelOut(BaseModel):
     description: str | None
     card: CardOut
     tags: dict[str, str]
+    aliases: list[AliasOut]
     latest_version: int | None = Field(description="Highest existing version number.")
     latest_version_id: UUID | None
     version_count: int
@@ -98,6 +104,7 @@ class ModelOut(BaseModel):
             description=m.description,
             card=CardOut(**{f: getattr(m.card, f) for f in CARD_FIELDS}),
             tags=m.tags,
+            aliases=[AliasOut(alias=a.alias, version=a.version) for a in m.aliases],
             latest_version=m.latest_version,
             latest_version_id=m.latest_version_id,
             version_count=m.version_count,

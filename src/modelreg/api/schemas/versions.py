@@ -25,7 +25,9 @@ from modelreg.api.schemas.common import (
     _text,
 )
 from modelreg.domain.entities import (
+    LINK_KINDS,
     UNSET,
+    Lineage,
     Metric,
     NewVersion,
     Version,
@@ -86,6 +88,45 @@ Params = Annotated[dict[ParamKey, ParamValue], Field(max_length=1000)]
 Metrics = Annotated[list[MetricIn], Field(max_length=10000)]
 
 
+LinkTarget = Annotated[str, _text(512, 1)]
+Links = Annotated[list[LinkTarget], Field(max_length=1000)]
+
+
+class LineageIn(StrictIn):
+    """Where the version came from. Links are ids or FQNs of runs, datasets, artifacts."""
+
+    logged_model_id: ShortText | None = None
+    experiment_id: ShortText | None = None
+    datasets: Links = Field(default_factory=list)
+    model_artifacts: Links = Field(default_factory=list)
+    data_artifacts: Links = Field(default_factory=list)
+    deployment_artifacts: Links = Field(default_factory=list)
+    pipeline_runs: Links = Field(default_factory=list)
+    promoted_from: Annotated[UUID, Strict(False)] | None = None
+    deployment_job_state: dict[str, Any] | None = None
+
+    def to_domain(self) -> Lineage:
+        return Lineage(
+            logged_model_id=self.logged_model_id,
+            experiment_id=self.experiment_id,
+            promoted_from=self.promoted_from,
+            deployment_job_state=self.deployment_job_state,
+            **{kind: tuple(dict.fromkeys(getattr(self, kind))) for kind in LINK_KINDS},
+        )
+
+
+class LineageOut(BaseModel):
+    logged_model_id: str | None
+    experiment_id: str | None
+    datasets: list[str]
+    model_artifacts: list[str]
+    data_artifacts: list[str]
+    deployment_artifacts: list[str]
+    pipeline_runs: list[str]
+    promoted_from: UUID | None
+    deployment_job_state: dict[str, Any] | None
+
+
 class VersionIn(StrictIn):
     name: VersionNameText | None = Field(
         None, description="Display name: 1-64 letters, digits, '-', '_', '.', spaces."
@@ -104,6 +145,7 @@ class VersionIn(StrictIn):
     config: dict[str, Any] | None = Field(
         None, description='Free-form JSON, e.g. {"llm": {"base_model_type": "llama"}}.'
     )
+    lineage: LineageIn | None = None
 
     def to_domain(self) -> NewVersion:
         return NewVersion(
@@ -120,6 +162,7 @@ class VersionIn(StrictIn):
             signature=self.signature.model_dump(exclude_none=True) if self.signature else None,
             requirements=list(self.requirements),
             config=self.config,
+            lineage=self.lineage.to_domain() if self.lineage else Lineage(),
         )
 
 
@@ -138,6 +181,7 @@ class VersionPatchIn(StrictIn):
     params: Annotated[dict[ParamKey, ParamValue | None], Field(max_length=1000)] = Field(
         default_factory=dict
     )
+    lineage: LineageIn | None = Field(None, description="Replaces the whole lineage object.")
 
     def to_domain(self) -> VersionPatch:
         sent = self.model_fields_set
@@ -151,6 +195,7 @@ class VersionPatchIn(StrictIn):
             tags=dict(self.tags),
             metrics=[m.to_domain() for m in self.metrics],
             params=dict(self.params),
+            lineage=(self.lineage or LineageIn()).to_domain() if "lineage" in sent else UNSET,
         )
 
 
@@ -181,10 +226,17 @@ class VersionSummaryOut(BaseModel):
     updated_at: datetime
     tags: dict[str, str]
     requirements: list[str]
+    stage: str = Field(description="None, Staging, Production or Archived.")
+    last_transition_at: datetime | None
+    aliases: list[str]
+    fqn: str = Field(description="model:{workspace}/{model}:{number}")
+    lineage: LineageOut
 
     @classmethod
     def fields_of(cls, v: Version) -> dict[str, Any]:
-        return {name: getattr(v, name) for name in VersionSummaryOut.model_fields}
+        out = {name: getattr(v, name) for name in VersionSummaryOut.model_fields}
+        out["lineage"] = LineageOut.model_validate(v.lineage, from_attributes=True)
+        return out
 
     @classmethod
     def of(cls, v: Version) -> VersionSummaryOut:
