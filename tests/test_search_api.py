@@ -588,8 +588,15 @@ def _auc(item: dict[str, Any]) -> float:
 
 
 def _tiebreak(item: dict[str, Any]) -> tuple[bytes, int]:
-    """Name ASC (byte order), then version DESC."""
+    """Name ASC (byte order), then version DESC: the default order."""
     return (item["model_name"].encode(), -item["number"])
+
+
+def _then(item: dict[str, Any]) -> tuple[datetime, bytes, int]:
+    """The tiebreak after an explicit order, as the MLflow seed documents: latest stage
+    transition first (creation, for a version never moved), then name ASC, version DESC."""
+    moved = item["last_transition_at"] or item["created_at"]
+    return (-datetime.fromisoformat(moved.replace("Z", "+00:00")).timestamp(), *_tiebreak(item))
 
 
 def test_default_order_is_name_then_version_desc(reg: Registry) -> None:
@@ -616,29 +623,28 @@ def test_order_by(reg: Registry, method: str) -> None:
     assert order("name") == expect(_tiebreak)
     assert order("name ASC") == expect(_tiebreak)
     assert order("name DESC") == expect(lambda i: (_neg_bytes(i["model_name"]), -i["number"]))
-    assert order("version_number") == expect(lambda i: (i["number"], *_tiebreak(i)))
-    assert order("version_number DESC") == expect(lambda i: (-i["number"], *_tiebreak(i)))
+    assert order("version_number") == expect(lambda i: (i["number"], *_then(i)))
+    assert order("version_number DESC") == expect(lambda i: (-i["number"], *_then(i)))
     assert order("name ASC", "version_number ASC") == expect(
         lambda i: (i["model_name"].encode(), i["number"])
     )
-    assert order("creation_timestamp") == expect(lambda i: (_ms(i["created_at"]), *_tiebreak(i)))
-    assert order("creation_timestamp DESC") == expect(
-        lambda i: (-_ms(i["created_at"]), *_tiebreak(i))
-    )
+    assert order("creation_timestamp") == expect(lambda i: (_ms(i["created_at"]), *_then(i)))
+    assert order("creation_timestamp DESC") == expect(lambda i: (-_ms(i["created_at"]), *_then(i)))
     assert order("last_updated_timestamp DESC")[0] == f"{CH}/1"
     assert order("last_updated_timestamp DESC") == expect(
-        lambda i: (-_ms(i["updated_at"]), *_tiebreak(i))
+        lambda i: (-_ms(i["updated_at"]), *_then(i))
     )
     assert order("last_updated_timestamp ASC") == expect(
-        lambda i: (_ms(i["updated_at"]), *_tiebreak(i))
+        lambda i: (_ms(i["updated_at"]), *_then(i))
     )
     # metrics.auc: missing values sort lowest; the 0.91 tie falls back to name, version.
     desc = order("metrics.auc DESC")
-    assert desc == expect(lambda i: (-_auc(i), *_tiebreak(i)))
-    assert desc[:3] == [f"{FD}/2", f"{FL}/2", f"{CH}/1"]
+    assert desc == expect(lambda i: (-_auc(i), *_then(i)))
+    assert desc[0] == f"{FD}/2"
+    assert set(desc[1:3]) == {f"{FL}/2", f"{CH}/1"}  # the 0.91 tie: newest first
     assert set(desc[-3:]) == {f"{FD}/3", f"{CH}/2", "ünï-módel/1"}
     asc = order("metrics.auc ASC")
-    assert asc == expect(lambda i: (_auc(i), *_tiebreak(i)))
+    assert asc == expect(lambda i: (_auc(i), *_then(i)))
     assert order("metric.auc DESC", "version_number ASC") == expect(
         lambda i: (-_auc(i), i["number"], i["model_name"].encode())
     )

@@ -141,10 +141,12 @@ LOWEST = float("-inf")
 
 ORDERINGS: list[tuple[list[str], Callable[[Row], Any], str]] = [
     ([], _name_key, "GET"),
+    # After an explicit order the tiebreak starts with the latest stage transition (creation
+    # here: nothing moves), then name ASC, version DESC.
     (["creation_timestamp DESC"], lambda r: (T0 - r.created, *_name_key(r)), "POST"),
     (
         ["metrics.auc DESC"],
-        lambda r: (-(r.auc if r.auc is not None else LOWEST), *_name_key(r)),
+        lambda r: (-(r.auc if r.auc is not None else LOWEST), T0 - r.created, *_name_key(r)),
         "GET",
     ),
     (["name ASC", "version_number ASC"], lambda r: (r.model.encode(), r.number), "POST"),

@@ -68,6 +68,9 @@ VERSION_ATTRIBUTES: dict[str, tuple[str, Kind]] = {
     "created": ("created", Kind.TIME_ISO),
     "updated": ("updated", Kind.TIME_ISO),
     "workspace": ("workspace", Kind.STR),
+    "stage": ("stage", Kind.STR),
+    "current_stage": ("stage", Kind.STR),
+    "alias": ("alias", Kind.STR),
 }
 MODEL_ATTRIBUTES: dict[str, tuple[str, Kind]] = {
     "name": ("name", Kind.STR),
@@ -92,8 +95,24 @@ class Schema:
 
 
 VERSION_SCHEMA = Schema(
-    VERSION_ATTRIBUTES, frozenset({"tags", "metrics", "params", "card", "config"})
+    VERSION_ATTRIBUTES, frozenset({"tags", "metrics", "params", "card", "config", "lineage"})
 )
+# lineage.<key>: singular and plural spellings of the link kinds (domain.LINK_KINDS; this
+# layer sits below the domain, and a test keeps the two in step), and the scalar links.
+LINEAGE_LINKS = (
+    "datasets",
+    "model_artifacts",
+    "data_artifacts",
+    "deployment_artifacts",
+    "pipeline_runs",
+)
+LINEAGE_KEYS = {
+    **{k: k for k in LINEAGE_LINKS},
+    **{k[:-1]: k for k in LINEAGE_LINKS},
+    "promoted_from": "promoted_from",
+    "logged_model_id": "logged_model_id",
+    "experiment_id": "experiment_id",
+}
 MODEL_SCHEMA = Schema(MODEL_ATTRIBUTES, frozenset({"tags", "card"}))
 
 _SCOPE_KIND = {
@@ -102,6 +121,7 @@ _SCOPE_KIND = {
     "metrics": Kind.FLOAT,
     "card": Kind.STR,
     "config": Kind.JSON,
+    "lineage": Kind.STR,
 }
 _ORDERING = {"=", "!=", "<", "<=", ">", ">="}
 
@@ -129,6 +149,15 @@ def resolve(field: Field, schema: Schema) -> Resolved:
         )
     if any(not p for p in field.path):
         raise InvalidArgument("empty key in filter", {"field": "filter"})
+    if field.scope == "lineage":
+        key = LINEAGE_KEYS.get(field.path[0])
+        if key is None:
+            raise InvalidArgument(
+                f"unknown lineage field {field.path[0][:60]!r}; use one of "
+                f"{', '.join(sorted(LINEAGE_KEYS))}",
+                {"field": "filter"},
+            )
+        return Resolved("lineage", key, (key,), Kind.STR)
     return Resolved(field.scope, field.path[0], field.path, _SCOPE_KIND[field.scope])
 
 
@@ -202,7 +231,7 @@ def check(node: Node, schema: Schema) -> None:
             resolve(n.field, schema)
 
 
-ORDERABLE = {"name", "number", "created", "updated", "created_ms", "updated_ms"}
+ORDERABLE = {"name", "number", "created", "updated", "created_ms", "updated_ms", "stage"}
 
 
 def parse_order(term: str, schema: Schema) -> tuple[Resolved, bool]:

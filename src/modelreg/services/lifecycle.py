@@ -354,9 +354,12 @@ class LifecycleService(ServiceBase):
         with self.db.read() as conn:
             version = version_store.get_by_id(conn, version_id)
             self.authz.require(who, Action.READ, version.workspace)
+            # PATCHed lineage can form cycles: each walk visits a version at most once.
+            seen = {version.id}
             upstream: list[Version] = []
             parent = version.lineage.promoted_from
-            while parent is not None and len(upstream) < MAX_LINEAGE_DEPTH:
+            while parent is not None and parent not in seen and len(upstream) < MAX_LINEAGE_DEPTH:
+                seen.add(parent)
                 try:
                     found = version_store.get_by_id(conn, parent)
                 except NotFound:
@@ -364,9 +367,11 @@ class LifecycleService(ServiceBase):
                 upstream.append(found)
                 parent = found.lineage.promoted_from
             downstream_ids: list[UUID] = []
+            visited = {version.id}
             frontier = [version.id]
             while frontier and len(downstream_ids) < 10_000:
-                frontier = store.promoted_children(conn, frontier)
+                frontier = [c for c in store.promoted_children(conn, frontier) if c not in visited]
+                visited.update(frontier)
                 downstream_ids.extend(frontier)
             downstream = version_store.get_many(conn, downstream_ids[:1000])
 

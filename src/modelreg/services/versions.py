@@ -157,8 +157,12 @@ class VersionService(ServiceBase):
             version_id = store.resolve_id(conn, model_id, number, model)
             now = self.clock()
             lifecycle.lock_model(conn, model_id)
-            # Its aliases go with it (ON DELETE CASCADE); the history must say so.
+            # Its aliases go with it (ON DELETE CASCADE); the history must say so. Deleting a
+            # protected alias that way needs the owner, as deleting it directly does.
             for alias in lifecycle.version_aliases(conn, [version_id])[version_id]:
+                found = lifecycle.get_alias(conn, model_id, alias)
+                if found is not None and found[2]:
+                    self.authz.require(who, Action.OWNER, workspace)
                 lifecycle.record_alias_move(conn, model_id, alias, number, None, who.subject, now)
             store.delete(conn, version_id)
             model_store.touch(conn, model_id, now)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
+from uuid import UUID
 
 from sqlalchemy import (
     ColumnElement,
@@ -30,8 +31,10 @@ from modelreg.query.fields import MODEL_SCHEMA, VERSION_SCHEMA, Kind, Resolved, 
 from modelreg.query.fields import resolve as resolve_field
 from modelreg.query.filter import And, Compare, In, IsNull, Node, Not, Or
 from modelreg.store.schema import (
+    aliases,
     model_tags,
     models,
+    version_links,
     version_metrics,
     version_params,
     version_tags,
@@ -59,6 +62,16 @@ def _ms_to_time(ms: int) -> datetime:
         return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
     except OverflowError:
         raise InvalidArgument(f"timestamp {ms} is out of range", {"field": "filter"}) from None
+
+
+@dataclass(frozen=True, slots=True)
+class _Relation:
+    """A one-to-many child holding a field: owner key, value column, and the condition
+    that selects the field's rows (e.g. ``key = 'env'``)."""
+
+    fk: ColumnElement[Any]
+    value: ColumnElement[Any]
+    where: tuple[ColumnElement[bool], ...]
 
 
 class _Target:
@@ -123,22 +136,27 @@ class _Target:
         raise AssertionError(res.scope)
 
     # --- conditions ---------------------------------------------------------------------
-    def kv_exists(
-        self, res: Resolved, cond: Callable[[ColumnElement[Any]], Any] | None
+    def relation(self, res: Resolved) -> _Relation | None:
+        """The child table a field lives in (tags, params; for versions also aliases and
+        lineage links), or None for a plain column."""
+        if res.scope in self.kv:
+            table = self.kv[res.scope]
+            fk = next(iter(table.foreign_keys)).parent
+            return _Relation(fk, table.c.value, (table.c.key == res.name,))
+        return None
+
+    def rel_exists(
+        self, rel: _Relation, cond: Callable[[ColumnElement[Any]], Any] | None
     ) -> ColumnElement[bool]:
-        table = self.kv[res.scope]
-        fk = next(iter(table.foreign_keys)).parent
-        where = [fk == self.owner, table.c.key == res.name]
+        where = [rel.fk == self.owner, *rel.where]
         if cond is not None:
-            where.append(cond(table.c.value))
+            where.append(cond(rel.value))
         return exists(select(1).where(*where))
 
-    def kv_in(self, res: Resolved, value: str) -> ColumnElement[bool]:
-        """``owner IN (owners having key = value)``: the same rows as kv_exists, in the form
-        a planner can start from (the value index), then sort what it finds."""
-        table = self.kv[res.scope]
-        fk = next(iter(table.foreign_keys)).parent
-        return self.owner.in_(select(fk).where(table.c.key == res.name, table.c.value == value))
+    def rel_in(self, rel: _Relation, value: Any) -> ColumnElement[bool]:
+        """``owner IN (owners having value)``: the same rows as rel_exists, in the form a
+        planner can start from (the value index), then sort what it finds."""
+        return self.owner.in_(select(rel.fk).where(*rel.where, rel.value == value))
 
     def time_compare(self, col: ColumnElement[Any], op: str, ms: int) -> ColumnElement[bool]:
         start, end = _ms_to_time(ms), _ms_to_time(ms + 1)
@@ -157,16 +175,23 @@ class _Target:
             return _op(self.ilike_attributes[res.name], op, value)
         if res.kind is Kind.TIME_MS:
             return self.time_compare(self.attributes[res.name], op, value)
-        if res.scope in self.kv:
-            table = self.kv[res.scope]
-            if op == "=" and self.is_rare is not None and self.is_rare(table, res.name, value):
-                return self.kv_in(res, value)
-            return self.kv_exists(res, lambda col: _op(col, op, value))
+        rel = self.relation(res)
+        if rel is not None:
+            if op == "=" and self.starts_from_value(res, value):
+                return self.rel_in(rel, value)
+            return self.rel_exists(rel, lambda col: _op(col, op, value))
         return _op(self.scalar(res, value), op, value)
 
-    def present(self, res: Resolved) -> ColumnElement[bool]:
+    def starts_from_value(self, res: Resolved, value: Any) -> bool:
+        """Whether ``field = value`` should drive the query from the value's index."""
         if res.scope in self.kv:
-            return self.kv_exists(res, None)
+            return self.is_rare is not None and self.is_rare(self.kv[res.scope], res.name, value)
+        return True  # aliases and lineage targets are selective by nature
+
+    def present(self, res: Resolved) -> ColumnElement[bool]:
+        rel = self.relation(res)
+        if rel is not None:
+            return self.rel_exists(rel, None)
         if res.scope == "metrics":
             m = version_metrics.c
             return exists(select(1).where(m.version_id == self.owner, m.key == res.name))
@@ -210,7 +235,7 @@ class _Target:
         cond = self.compare(res, node.op, coerce(res, node.op, node.value))
         if not negate:
             return cond
-        if res.scope in self.kv:
+        if self.relation(res) is not None:
             return and_(self.present(res), not_(cond))
         return not_(cond)  # a missing value is NULL: NOT (NULL op x) matches nothing
 
@@ -220,7 +245,9 @@ def _op(col: ColumnElement[Any], op: str, value: Any) -> ColumnElement[bool]:
         return col.like(value, escape="\\")
     if op == "ILIKE":
         return col.ilike(value, escape="\\")
-    bound = literal(value)
+    # Bound with the column's type, so values get the column's processing (UTC datetimes,
+    # UUIDs as stored on SQLite).
+    bound = literal(value, type_=col.type)
     return {
         "=": col == bound,
         "!=": col != bound,
@@ -251,8 +278,43 @@ class VersionTarget(_Target):
         "created": versions.c.created_at,
         "updated": versions.c.updated_at,
         "workspace": workspaces.c.name,
+        "stage": versions.c.stage,
     }
     kv: ClassVar[dict[str, Table]] = {"tags": version_tags, "params": version_params}
+    lineage_columns: ClassVar[dict[str, ColumnElement[Any]]] = {
+        "promoted_from": versions.c.promoted_from,
+        "logged_model_id": versions.c.logged_model_id,
+        "experiment_id": versions.c.experiment_id,
+    }
+
+    def relation(self, res: Resolved) -> _Relation | None:
+        if res.scope == "" and res.name == "alias":
+            return _Relation(aliases.c.version_id, aliases.c.alias, ())
+        if res.scope == "lineage" and res.name not in self.lineage_columns:
+            links = version_links.c
+            return _Relation(links.version_id, links.target, (links.kind == res.name,))
+        return super().relation(res)
+
+    def scalar(self, res: Resolved, sample: Any) -> ColumnElement[Any]:
+        if res.scope == "lineage":
+            return self.lineage_columns[res.name]
+        return super().scalar(res, sample)
+
+    def compare(self, res: Resolved, op: str, value: Any) -> ColumnElement[bool]:
+        if res.scope == "lineage" and res.name == "promoted_from":
+            if op not in ("=", "!="):
+                raise InvalidArgument(
+                    "lineage.promoted_from takes = or != with a version id", {"field": "filter"}
+                )
+            try:
+                value = UUID(value)
+            except ValueError:
+                raise InvalidArgument(
+                    f"lineage.promoted_from: {value[:60]!r} is not a version id",
+                    {"field": "filter"},
+                ) from None
+        return super().compare(res, op, value)
+
     # model_name is byte-collated on PostgreSQL, where ILIKE would then fold ASCII only;
     # the model's own name folds as the database's locale does.
     ilike_attributes: ClassVar[dict[str, ColumnElement[Any]]] = {"name": models.c.name}
@@ -260,6 +322,9 @@ class VersionTarget(_Target):
     def order_column(self, res: Resolved) -> ColumnElement[Any]:
         if res.scope == "metrics":
             return func.coalesce(self.metric(res.name), _LOWEST)
+        if res.name == "transition":
+            # MLflow's first tiebreak: the latest stage transition (creation if never moved).
+            return func.coalesce(versions.c.last_transition_at, versions.c.created_at)
         return self.attributes[res.name]
 
 

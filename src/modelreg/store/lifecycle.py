@@ -224,21 +224,6 @@ def lineage_columns(lineage: Lineage) -> dict[str, Any]:
     }
 
 
-def links_of(conn: Connection, version_ids: Sequence[UUID]) -> dict[UUID, dict[str, list[str]]]:
-    out: dict[UUID, dict[str, list[str]]] = {v: {} for v in version_ids}
-    if not version_ids:
-        return out
-    l = version_links.c  # noqa: E741
-    rows = conn.execute(
-        select(l.version_id, l.kind, l.target)
-        .where(l.version_id.in_(version_ids))
-        .order_by(l.version_id, l.kind, l.target)
-    )
-    for version_id, kind, target in rows:
-        out[version_id].setdefault(kind, []).append(target)
-    return out
-
-
 def lineage_from_row(row: Any, links: dict[str, list[str]]) -> Lineage:
     return Lineage(
         logged_model_id=row.logged_model_id,

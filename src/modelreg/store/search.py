@@ -81,10 +81,15 @@ def search_versions(
         stmt = stmt.where(_unselective(conn, versions.c.workspace_id.in_(workspace_ids)))
     if node is not None:
         stmt = stmt.where(target.compile(node))
+    # MLflow's documented tiebreaks: latest stage transition, then name ASC, version DESC.
+    # The transition term only follows an explicit order: without one, the default order
+    # is exactly the search index (name ASC, version DESC, id DESC).
     tiebreak = [
         OrderTerm(Resolved("", "name", ("name",), Kind.STR), False),
         OrderTerm(Resolved("", "number", ("number",), Kind.INT), True),
     ]
+    if order:
+        tiebreak.insert(0, OrderTerm(Resolved("", "transition", ("transition",), Kind.STR), True))
     cols = _order(target, order, tiebreak)
     cols.append((versions.c.id, True))
     sl = paginate(conn, stmt, cols, req)
