@@ -669,6 +669,28 @@ def test_deleting_the_aliased_version_records_an_alias_delete(client: TestClient
     assert _moves(_history(client, base, "champion")) == [(None, 2), (2, None), (None, 1)]
 
 
+def test_deleting_a_model_with_a_protected_alias(client: TestClient) -> None:
+    """With the default policy anyone who may write may delete it, aliases and all."""
+    base = _model(client, versions=2)
+    _ok(_put_alias(client, base, "prod", 1, protected=True))
+    _ok(_put_alias(client, base, "free", 2))
+    assert client.delete(base).status_code == 204
+    assert_error(client.get(base), 404, "NOT_FOUND")
+    assert_error(client.get(f"{base}/aliases"), 404, "NOT_FOUND")
+    r = client.get(f"{API}/model-versions/search", params={"filter": "alias IS NOT NULL"})
+    assert _ok(r)["items"] == []
+    # The name is free again, and the new model starts without aliases or history.
+    _model(client, versions=1)
+    assert _ok(client.get(f"{base}/aliases")) == {"items": []}
+    assert_error(client.get(f"{base}/aliases/prod"), 404, "NOT_FOUND")
+    # By id, under a named workspace.
+    other = _model(client, "m", workspace="team", versions=1)
+    _ok(_put_alias(client, other, "prod", 1, protected=True))
+    model_id = _ok(client.get(other))["id"]
+    assert client.delete(f"{WS}/team/models/{model_id}").status_code == 204
+    assert_error(client.get(other), 404, "NOT_FOUND")
+
+
 def test_alias_resolution_at_a_point_in_time(client: TestClient) -> None:
     base = _model(client, versions=3)
     _ok(_put_alias(client, base, "champion", 1))
@@ -848,6 +870,68 @@ def test_version_tags_with_color(client: TestClient) -> None:
     assert _version(client, base, 2)["tags"]["via"] == "latest"
     assert client.delete(f"{base}/versions/champion/tags/via").status_code == 204
     assert "via" not in _version(client, base, 1)["tags"]
+
+
+def test_tag_keys_may_contain_slashes(client: TestClient) -> None:
+    keys = ["team/owner", "k8s.io/app/name", "a/b/c/d", "a/b"]
+    for workspace in (None, "team"):
+        base = _model(client, workspace=workspace, versions=2)
+        for i, key in enumerate(keys):
+            r = client.put(f"{base}/tags/{key}", json={"value": f"m{i}", "color": "red"})
+            assert _ok(r) == {"key": key, "value": f"m{i}", "color": "red", "exclusive": False}
+            r = client.put(f"{base}/versions/1/tags/{key}", json={"value": f"v{i}"})
+            assert _ok(r) == {"key": key, "value": f"v{i}", "color": None, "exclusive": False}
+        model_tags = {k: f"m{i}" for i, k in enumerate(keys)}
+        version_tags = {k: f"v{i}" for i, k in enumerate(keys)}
+        items = _ok(client.get(f"{base}/tags"))["items"]
+        assert {t["key"]: t["value"] for t in items} == model_tags
+        assert _ok(client.get(base))["tags"] == model_tags
+        assert {k: t["value"] for k, t in _version_tags(client, base, 1).items()} == version_tags
+        assert _version(client, base, 1)["tags"] == version_tags
+        assert _version(client, base, 2)["tags"] == {}
+        # Overwrite, by alias and latest too.
+        _ok(client.put(f"{base}/tags/team/owner", json={"value": "new"}))
+        assert _ok(client.get(base))["tags"]["team/owner"] == "new"
+        _ok(_put_alias(client, base, "champion", 2))
+        _ok(client.put(f"{base}/versions/champion/tags/x/y", json={"value": "alias"}))
+        _ok(client.put(f"{base}/versions/latest/tags/x/z", json={"value": "latest"}))
+        assert _version(client, base, 2)["tags"] == {"x/y": "alias", "x/z": "latest"}
+        # Exclusive keys with a slash move like any other.
+        r = client.put(
+            f"{base}/versions/1/tags/deploy/slot", json={"value": "1", "exclusive": True}
+        )
+        assert _ok(r)["exclusive"] is True
+        _ok(client.put(f"{base}/versions/2/tags/deploy/slot", json={"value": "2"}))
+        assert _holders(client, base, "deploy/slot") == [2]
+        # Delete: exactly the key named, not a prefix or an extension of it.
+        assert client.delete(f"{base}/tags/a/b").status_code == 204
+        left = {k: v for k, v in model_tags.items() if k != "a/b"}
+        assert _ok(client.get(base))["tags"] == {**left, "team/owner": "new"}
+        assert_error(client.delete(f"{base}/tags/a/b"), 404, "NOT_FOUND")
+        assert_error(client.delete(f"{base}/tags/a"), 404, "NOT_FOUND")
+        assert_error(client.delete(f"{base}/tags/a/b/c/d/e"), 404, "NOT_FOUND")
+        assert client.delete(f"{base}/tags/k8s.io/app/name").status_code == 204
+        assert set(_ok(client.get(base))["tags"]) == {"team/owner", "a/b/c/d"}
+        assert client.delete(f"{base}/versions/1/tags/a/b/c/d").status_code == 204
+        assert_error(client.delete(f"{base}/versions/1/tags/a/b/c/d"), 404, "NOT_FOUND")
+        assert_error(client.delete(f"{base}/versions/1/tags/a/b/c"), 404, "NOT_FOUND")
+        assert client.delete(f"{base}/versions/champion/tags/x/y").status_code == 204
+        assert set(_version(client, base, 1)["tags"]) == {"team/owner", "k8s.io/app/name", "a/b"}
+        assert _version(client, base, 2)["tags"] == {"x/z": "latest", "deploy/slot": "2"}
+        # The model's tags were not touched by the version's deletes, nor the other way.
+        assert set(_ok(client.get(base))["tags"]) == {"team/owner", "a/b/c/d"}
+        # The key length limit counts the slashes.
+        key = "a/" * 125
+        _ok(client.put(f"{base}/versions/1/tags/{key}", json={"value": "v"}))
+        assert _version(client, base, 1)["tags"][key] == "v"
+        r = client.put(f"{base}/versions/1/tags/{key}b", json={"value": "v"})
+        assert_error(r, 400, "INVALID_ARGUMENT")
+        assert_error(
+            client.put(f"{base}/tags/{key}b", json={"value": "v"}), 400, "INVALID_ARGUMENT"
+        )
+    # Searchable like any tag.
+    r = client.get(f"{API}/model-versions/search", params={"filter": "tags.`team/owner` = 'v0'"})
+    assert [(v["model_name"], v["number"]) for v in _ok(r)["items"]] == [("fraud", 1)]
 
 
 def test_exclusive_tag_moves_between_versions(client: TestClient) -> None:
@@ -1376,6 +1460,60 @@ def test_protected_alias_needs_the_owner(guarded: tuple[TestClient, Services]) -
     assert _ok(_put_alias(client, base, "prod", 2))["protected"] is True
     assert client.delete(f"{base}/versions/2").status_code == 204
     assert _moves(_history(client, base, "prod")) == [(None, 1), (1, 2), (2, None)]
+
+
+def test_deleting_a_model_with_a_protected_alias_needs_the_owner(
+    guarded: tuple[TestClient, Services],
+) -> None:
+    client, services = guarded
+    base = _model(client, versions=2)
+    _ok(_put_alias(client, base, "prod", 1, protected=True))
+    _ok(_put_alias(client, base, "free", 2))
+    _ok(client.put(f"{base}/tags/team", json={"value": "risk"}))
+    loose = _model(client, "loose", versions=1)
+    _ok(_put_alias(client, loose, "free", 1))
+    plain = _model(client, "plain", versions=1)
+    elsewhere = _model(client, "m", workspace="team", versions=1)
+    _ok(_put_alias(client, elsewhere, "prod", 1, protected=True))
+    model = _ok(client.get(base))
+    aliases = _ok(client.get(f"{base}/aliases"))
+    _set_policy(services, _Policy((Action.OWNER, None)))
+    # By name and by id: 403, and nothing is gone.
+    assert_error(client.delete(base), 403, "PERMISSION_DENIED")
+    assert_error(client.delete(f"{MODELS}/{model['id']}"), 403, "PERMISSION_DENIED")
+    assert_error(client.delete(elsewhere), 403, "PERMISSION_DENIED")
+    assert _ok(client.get(base)) == model
+    assert (
+        _ok(client.get(f"{base}/aliases"))
+        == aliases
+        == {
+            "items": [
+                {"alias": "free", "version": 2, "protected": False},
+                {"alias": "prod", "version": 1, "protected": True},
+            ]
+        }
+    )
+    assert _ok(client.get(f"{base}/versions"))["total"] == 2
+    assert _version(client, base, "prod")["number"] == 1
+    assert _moves(_history(client, base, "prod")) == [(None, 1)]
+    assert _moves(_history(client, base, "free")) == [(None, 2)]
+    assert _ok(client.get(base))["tags"] == {"team": "risk"}
+    assert _ok(client.get(elsewhere))["aliases"] == [{"alias": "prod", "version": 1}]
+    # Models with only unprotected aliases, or none, need no more than write.
+    assert client.delete(loose).status_code == 204
+    assert_error(client.get(loose), 404, "NOT_FOUND")
+    assert client.delete(plain).status_code == 204
+    # The owner check is per workspace: denied in "team" only, the default's may go.
+    _set_policy(services, _Policy((Action.OWNER, "team")))
+    assert_error(client.delete(elsewhere), 403, "PERMISSION_DENIED")
+    assert client.delete(base).status_code == 204
+    assert_error(client.get(base), 404, "NOT_FOUND")
+    # Without write, no model goes at all.
+    _set_policy(services, _Policy((Action.WRITE, "team")))
+    assert_error(client.delete(elsewhere), 403, "PERMISSION_DENIED")
+    _set_policy(services, _Policy())
+    assert client.delete(elsewhere).status_code == 204
+    assert_error(client.get(elsewhere), 404, "NOT_FOUND")
 
 
 def test_promotion_permissions(guarded: tuple[TestClient, Services]) -> None:

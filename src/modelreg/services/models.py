@@ -8,6 +8,7 @@ from modelreg.domain import names
 from modelreg.domain.entities import Model, ModelFilter, ModelPatch, NewModel, Principal, Unset
 from modelreg.query.paging import Page, PageQuery, parse_sort
 from modelreg.services.base import Action, ServiceBase
+from modelreg.store import lifecycle
 from modelreg.store import models as store
 from modelreg.store import workspaces as ws_store
 
@@ -60,4 +61,8 @@ class ModelService(ServiceBase):
         self.authz.require(who, Action.WRITE, workspace)
         with self.db.write() as conn:
             ws = ws_store.get(conn, workspace)
-            store.delete(conn, store.resolve_id(conn, ws, name_or_id))
+            model_id = store.resolve_id(conn, ws, name_or_id)
+            # Protected aliases go with the model: that needs what deleting them needs.
+            if any(a.protected for a in lifecycle.model_aliases(conn, [model_id])[model_id]):
+                self.authz.require(who, Action.OWNER, workspace)
+            store.delete(conn, model_id)

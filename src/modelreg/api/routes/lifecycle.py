@@ -33,7 +33,9 @@ Ref = Annotated[
     str, Path(min_length=1, max_length=64, description="Version number, alias, or latest.")
 ]
 AliasName = Annotated[str, Path(min_length=1, max_length=64)]
-TagKeyPath = Annotated[str, Path(min_length=1, max_length=250, description="Tag key.")]
+TagKeyPath = Annotated[
+    str, Path(min_length=1, max_length=250, description="Tag key (may contain /).")
+]
 Expected = Annotated[int | None, Query(ge=1, le=INT32_MAX)]
 
 
@@ -112,7 +114,7 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
         items = svc.lifecycle.tags(who, ws, name_or_id, None)
         return TagList(items=[TagOut.of(t) for t in items])
 
-    @router.put("/tags/{key}", responses=errors_doc(404))
+    @router.put("/tags/{key:path}", responses=errors_doc(404))
     def set_model_tag(
         name_or_id: NameOrId, key: TagKeyPath, body: TagIn, ws: Ws, svc: Svc, who: Caller
     ) -> TagOut:
@@ -121,7 +123,7 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
         )
         return TagOut.of(t)
 
-    @router.delete("/tags/{key}", status_code=204, responses=errors_doc(404))
+    @router.delete("/tags/{key:path}", status_code=204, responses=errors_doc(404))
     def delete_model_tag(
         name_or_id: NameOrId, key: TagKeyPath, ws: Ws, svc: Svc, who: Caller
     ) -> Response:
@@ -135,7 +137,7 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
         items = svc.lifecycle.tags(who, ws, name_or_id, version)
         return TagList(items=[TagOut.of(t) for t in items])
 
-    @router.put("/versions/{version}/tags/{key}", responses=errors_doc(404))
+    @router.put("/versions/{version}/tags/{key:path}", responses=errors_doc(404))
     def set_version_tag(
         name_or_id: NameOrId,
         version: Ref,
@@ -151,7 +153,9 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
         )
         return TagOut.of(t)
 
-    @router.delete("/versions/{version}/tags/{key}", status_code=204, responses=errors_doc(404))
+    @router.delete(
+        "/versions/{version}/tags/{key:path}", status_code=204, responses=errors_doc(404)
+    )
     def delete_version_tag(
         name_or_id: NameOrId, version: Ref, key: TagKeyPath, ws: Ws, svc: Svc, who: Caller
     ) -> Response:
