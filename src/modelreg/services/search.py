@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 from uuid import UUID
 
 from sqlalchemy import Connection
@@ -11,11 +12,14 @@ from modelreg.domain import names
 from modelreg.domain.entities import Model, Principal, Version
 from modelreg.query.fields import MODEL_SCHEMA, VERSION_SCHEMA, Schema, check, parse_order
 from modelreg.query.filter import Node, parse, render
-from modelreg.query.paging import Page, PageQuery
+from modelreg.query.paging import Page, PageQuery, PageRequest
 from modelreg.services.base import Action, ServiceBase
 from modelreg.store import search as store
 from modelreg.store import workspaces as ws_store
 from modelreg.store.filters import OrderTerm
+from modelreg.store.paging import Slice
+
+T = TypeVar("T")
 
 ALL_WORKSPACES = "*"
 
@@ -42,6 +46,32 @@ class SearchService(ServiceBase):
         self.authz.require(who, Action.READ, workspace)
         return [ws_store.get(conn, workspace).id]
 
+    def _search(
+        self,
+        who: Principal,
+        workspace: str,
+        filter_text: str | None,
+        order_by: Sequence[str],
+        query: PageQuery,
+        label: str,
+        schema: Schema,
+        run: Callable[
+            [Connection, list[UUID] | None, Node | None, list[OrderTerm], PageRequest],
+            tuple[list[T], Slice],
+        ],
+    ) -> Page[T]:
+        if workspace != ALL_WORKSPACES:
+            workspace = names.workspace_name(workspace)
+        node = parse_filter(filter_text, schema)
+        order = parse_orders(order_by, schema)
+        req, bound = self.cursor_request(
+            query, f"search-{label}", workspace, render(node) if node else "", order
+        )
+        with self.db.read() as conn:
+            scope = self._scope(conn, who, workspace)
+            items, sl = run(conn, scope, node, order, req)
+        return self.to_page(items, sl, req, bound)
+
     def versions(
         self,
         who: Principal,
@@ -51,17 +81,16 @@ class SearchService(ServiceBase):
         query: PageQuery,
     ) -> Page[Version]:
         """Versions across models matching ``filter_text``, ordered by ``order_by``."""
-        if workspace != ALL_WORKSPACES:
-            workspace = names.workspace_name(workspace)
-        node = parse_filter(filter_text, VERSION_SCHEMA)
-        order = parse_orders(order_by, VERSION_SCHEMA)
-        req, bound = self.cursor_request(
-            query, "search-versions", workspace, render(node) if node else "", order
+        return self._search(
+            who,
+            workspace,
+            filter_text,
+            order_by,
+            query,
+            "versions",
+            VERSION_SCHEMA,
+            store.search_versions,
         )
-        with self.db.read() as conn:
-            scope = self._scope(conn, who, workspace)
-            items, sl = store.search_versions(conn, scope, node, order, req)
-        return self.to_page(items, sl, req, bound)
 
     def models(
         self,
@@ -72,14 +101,13 @@ class SearchService(ServiceBase):
         query: PageQuery,
     ) -> Page[Model]:
         """Models matching ``filter_text``, ordered by ``order_by``."""
-        if workspace != ALL_WORKSPACES:
-            workspace = names.workspace_name(workspace)
-        node = parse_filter(filter_text, MODEL_SCHEMA)
-        order = parse_orders(order_by, MODEL_SCHEMA)
-        req, bound = self.cursor_request(
-            query, "search-models", workspace, render(node) if node else "", order
+        return self._search(
+            who,
+            workspace,
+            filter_text,
+            order_by,
+            query,
+            "models",
+            MODEL_SCHEMA,
+            store.search_models,
         )
-        with self.db.read() as conn:
-            scope = self._scope(conn, who, workspace)
-            items, sl = store.search_models(conn, scope, node, order, req)
-        return self.to_page(items, sl, req, bound)
