@@ -31,6 +31,7 @@ def _sqlite_engine(url: str, pool_size: int, begin: str) -> Engine:
         max_overflow=0,
         pool_timeout=120,
         json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
         connect_args={"check_same_thread": False, "timeout": 60},
     )
 
@@ -83,6 +84,7 @@ class Database:
                 max_overflow=pool_size,
                 pool_pre_ping=True,
                 json_serializer=_json_dumps,
+                json_deserializer=orjson.loads,
             )
 
     @contextmanager
