@@ -4,6 +4,7 @@ over it, and an HTTP client."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from modelreg.api.app import create_app
+from modelreg.blobs import LocalBlobStore
 from modelreg.config import Settings
 from modelreg.services import Services
 from modelreg.store.db import Database
@@ -42,8 +44,8 @@ def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 @pytest.fixture
-def services(db_url: str) -> Iterator[Services]:
-    svc = Services(Database(db_url, pool_size=4))
+def services(db_url: str, tmp_path: Path) -> Iterator[Services]:
+    svc = Services(Database(db_url, pool_size=4), blobs=LocalBlobStore(tmp_path / "blobs"))
     yield svc
     svc.db.dispose()
 

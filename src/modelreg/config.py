@@ -21,6 +21,10 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; unset means SQLite at <data_dir>/modelreg.db. "
         "PostgreSQL: postgresql+psycopg://user:password@host:5432/db",
     )
+    artifact_store: str | None = Field(
+        None,
+        description="Where file bytes go: file:///path (default: <data_dir>/artifacts).",
+    )
     host: str = Field("127.0.0.1", description="Address the server binds to.")
     port: int = Field(8080, ge=0, le=65535, description="Port the server listens on.")
     workers: int = Field(1, ge=1, le=64, description="Server processes (uvicorn workers).")
@@ -33,3 +37,9 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'modelreg.db').resolve()}"
+
+    def resolved_artifact_store(self) -> str:
+        """The artifact store URL in force."""
+        if self.artifact_store:
+            return self.artifact_store
+        return f"file://{(self.data_dir / 'artifacts').resolve()}"

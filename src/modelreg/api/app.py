@@ -11,8 +11,9 @@ from modelreg import __version__
 from modelreg.api import errors
 from modelreg.api.deps import default_workspace, reject_nul, workspace_from_path
 from modelreg.api.middleware import RequestIdMiddleware
-from modelreg.api.routes import health, lifecycle, search, workspaces
+from modelreg.api.routes import files, health, lifecycle, search, workspaces
 from modelreg.api.routes.models import build_router, version_by_id_router
+from modelreg.blobs import open_blob_store
 from modelreg.config import Settings
 from modelreg.services import Services
 from modelreg.store.db import Database
@@ -26,7 +27,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     settings = settings or Settings()
     owned = services is None
     svc = services or Services(
-        Database(settings.resolved_database_url(), pool_size=settings.db_pool_size)
+        Database(settings.resolved_database_url(), pool_size=settings.db_pool_size),
+        blobs=open_blob_store(settings.resolved_artifact_store()),
     )
 
     @asynccontextmanager
@@ -58,6 +60,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         lifecycle.build_router(default_workspace, "/api/v1", "lifecycle (default workspace)")
     )
     app.include_router(lifecycle.router)
+    app.include_router(files.build_router(workspace_from_path, "/api/v1/workspaces/{ws}", "files"))
+    app.include_router(
+        files.build_router(default_workspace, "/api/v1", "files (default workspace)")
+    )
     app.include_router(version_by_id_router())
     app.add_middleware(RequestIdMiddleware)
     return app

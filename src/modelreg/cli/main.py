@@ -37,6 +37,14 @@ def _settings(**given: Any) -> Any:
 def serve(
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
+    artifact_store: Annotated[
+        str | None,
+        typer.Option(
+            "--artifact-store",
+            help="file:///path for file bytes [env MODELREG_ARTIFACT_STORE; "
+            "default <data-dir>/artifacts]",
+        ),
+    ] = None,
     host: Annotated[str | None, typer.Option(help="Bind address [default 127.0.0.1]")] = None,
     port: Annotated[int | None, typer.Option(help="Port [default 8080]")] = None,
     workers: Annotated[int | None, typer.Option(help="Server processes [default 1]")] = None,
@@ -50,6 +58,7 @@ def serve(
     settings = _settings(
         data_dir=data_dir,
         database_url=database_url,
+        artifact_store=artifact_store,
         host=host,
         port=port,
         workers=workers,
@@ -74,6 +83,7 @@ def serve(
     # Worker processes rebuild the settings from the environment.
     os.environ["MODELREG_DATA_DIR"] = str(settings.data_dir)
     os.environ["MODELREG_DATABASE_URL"] = url
+    os.environ["MODELREG_ARTIFACT_STORE"] = settings.resolved_artifact_store()
     uvicorn.run(
         "modelreg.api.app:app_from_env",
         factory=True,

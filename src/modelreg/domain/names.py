@@ -72,3 +72,25 @@ def alias_name(value: str, field: str = "alias") -> str:
             {"field": field},
         )
     return value
+
+
+ARTIFACT_PATH_MAX = 1024
+
+
+def artifact_path(value: str, field: str = "path") -> str:
+    """A relative file path inside a version: NFC-normalised, '/'-separated, no empty,
+    '.' or '..' segments, no backslash, NUL or other control characters."""
+    value = unicodedata.normalize("NFC", value)
+    segments = value.split("/")
+    problem = None
+    if not 1 <= len(value) <= ARTIFACT_PATH_MAX:
+        problem = f"must be 1-{ARTIFACT_PATH_MAX} characters long"
+    elif value.startswith("/"):
+        problem = "must be relative"
+    elif "\\" in value or _has_control(value):
+        problem = "must not contain backslashes or control characters"
+    elif any(seg in ("", ".", "..") for seg in segments):
+        problem = "must not contain empty, '.' or '..' segments"
+    if problem:
+        raise InvalidArgument(f"invalid file path {value[:80]!r}: {problem}", {"field": field})
+    return value

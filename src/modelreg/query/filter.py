@@ -156,8 +156,11 @@ def _read_quoted(src: str, start: int) -> tuple[str, int]:
 
 def _number(text: str, col: int) -> int | float:
     if re.fullmatch(r"-?\d+", text):
-        # Checked before int(), which refuses literals of more than 4,300 digits.
-        n = int(text) if len(text.lstrip("-").lstrip("0")) <= 19 else INT64_MAX + 1
+        # Checked before int(), which refuses literals of more than 4,300 digits (leading
+        # zeros count too, so they go before the conversion).
+        digits = text.lstrip("-").lstrip("0") or "0"
+        sign = -1 if text.startswith("-") else 1
+        n = sign * int(digits) if len(digits) <= 19 else INT64_MAX + 1
         if not INT64_MIN <= n <= INT64_MAX:
             raise FilterSyntaxError(f"integer {text[:30]} is out of the 64-bit range", col)
         return n

@@ -29,6 +29,7 @@ from modelreg.errors import (
 )
 from modelreg.services.base import Action, ServiceBase
 from modelreg.services.versions import VersionService
+from modelreg.store import files as file_store
 from modelreg.store import lifecycle as store
 from modelreg.store import models as model_store
 from modelreg.store import tags as tag_store
@@ -100,8 +101,10 @@ class LifecycleService(ServiceBase):
         the model in that stage moves to Archived in the same transaction."""
         with self.db.write() as conn:
             _, model_id = self._target(conn, who, workspace, model, Action.WRITE)
-            version_id = self.versions.resolve(conn, model_id, model, ref)
+            # Resolved under the model lock: a version deleted or an alias moved in between
+            # would otherwise be moved anyway (or fail in stage_of with a 500).
             store.lock_model(conn, model_id)
+            version_id = self.versions.resolve(conn, model_id, model, ref)
             now = self.clock()
             if archive_existing and stage not in (Stage.NONE, Stage.ARCHIVED):
                 for other in store.versions_in_stage(conn, model_id, stage, version_id):
@@ -265,6 +268,9 @@ class LifecycleService(ServiceBase):
     ) -> None:
         with self.db.write() as conn:
             _, model_id = self._target(conn, who, workspace, model, Action.WRITE)
+            # The model lock first, as set_tag takes it: deleting the tag row before locking
+            # the model (or version) row deadlocks with a concurrent set_tag of the same key.
+            store.lock_model(conn, model_id)
             now = self.clock()
             if ref is None:
                 found = tag_store.delete_model_tag(conn, model_id, key)
@@ -348,6 +354,7 @@ class LifecycleService(ServiceBase):
                 conn, model_id, ws_id, number, new, who.subject, now
             )
             self.versions.enforce_exclusive(conn, model_id, version_id, list(new.tags))
+            file_store.copy_all(conn, src.id, version_id, now)
             return version_store.get_by_id(conn, version_id)
 
     def lineage(self, who: Principal, version_id: UUID) -> LineageView:

@@ -62,6 +62,8 @@ class ModelService(ServiceBase):
         with self.db.write() as conn:
             ws = ws_store.get(conn, workspace)
             model_id = store.resolve_id(conn, ws, name_or_id)
+            # Locked so that no alias is set (or protected) between the check and the delete.
+            lifecycle.lock_model(conn, model_id)
             # Protected aliases go with the model: that needs what deleting them needs.
             if any(a.protected for a in lifecycle.model_aliases(conn, [model_id])[model_id]):
                 self.authz.require(who, Action.OWNER, workspace)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from modelreg.blobs import BlobStore
 from modelreg.query.paging import CursorCodec
 from modelreg.services.base import AllowAll, Authorizer
+from modelreg.services.files import FileService
 from modelreg.services.lifecycle import LifecycleService
 from modelreg.services.models import ModelService
 from modelreg.services.search import SearchService
@@ -15,7 +17,9 @@ from modelreg.store.db import Database
 class Services:
     """Every service over one database, with one cursor secret and one access policy."""
 
-    def __init__(self, db: Database, authz: Authorizer | None = None) -> None:
+    def __init__(
+        self, db: Database, authz: Authorizer | None = None, blobs: BlobStore | None = None
+    ) -> None:
         self.db = db
         codec = CursorCodec(db.shared_secret())
         policy = authz or AllowAll()
@@ -24,3 +28,4 @@ class Services:
         self.versions = VersionService(db, codec, policy)
         self.search = SearchService(db, codec, policy)
         self.lifecycle = LifecycleService(self.versions)
+        self.files = FileService(self.versions, blobs)

@@ -132,9 +132,14 @@ class VersionService(ServiceBase):
         workspace = self._check(who, workspace, model, Action.WRITE)
         if isinstance(patch.name, str):
             patch = replace(patch, name=names.version_display_name(patch.name))
+        set_keys = [k for k, v in patch.tags.items() if v is not None]
         with self.db.write() as conn:
             _, model_id = self._model(conn, workspace, model)
-            version_id = store.resolve_id(conn, model_id, number, model)
+            if set_keys:  # the model before the version, as every other writer locks them
+                lifecycle.lock_model(conn, model_id)
+            # Locked: a DELETE committed in between would leave the tag and param inserts
+            # below pointing at a missing row (a foreign-key error, i.e. a 500).
+            version_id = store.resolve_id(conn, model_id, number, model, lock=True)
             if not isinstance(patch.status, Unset):
                 current = store.status_of(conn, version_id)
                 if (current, patch.status) in _FORBIDDEN_MOVES:
@@ -143,9 +148,6 @@ class VersionService(ServiceBase):
                         f"{patch.status.value}",
                         {"status": current.value},
                     )
-            set_keys = [k for k, v in patch.tags.items() if v is not None]
-            if set_keys:
-                lifecycle.lock_model(conn, model_id)
             store.update_fields(conn, version_id, patch, self.clock())
             self.enforce_exclusive(conn, model_id, version_id, set_keys)
             return store.get_by_id(conn, version_id)
@@ -154,9 +156,9 @@ class VersionService(ServiceBase):
         workspace = self._check(who, workspace, model, Action.WRITE)
         with self.db.write() as conn:
             _, model_id = self._model(conn, workspace, model)
+            lifecycle.lock_model(conn, model_id)
             version_id = store.resolve_id(conn, model_id, number, model)
             now = self.clock()
-            lifecycle.lock_model(conn, model_id)
             # Its aliases go with it (ON DELETE CASCADE); the history must say so. Deleting a
             # protected alias that way needs the owner, as deleting it directly does.
             for alias in lifecycle.version_aliases(conn, [version_id])[version_id]:

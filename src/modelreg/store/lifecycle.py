@@ -19,6 +19,7 @@ from modelreg.domain.entities import (
     Transition,
     VersionStatus,
 )
+from modelreg.errors import ModelNotFound
 from modelreg.store.common import upsert
 from modelreg.store.schema import (
     alias_history,
@@ -34,8 +35,13 @@ from modelreg.store.schema import (
 
 def lock_model(conn: Connection, model_id: UUID) -> None:
     """Serialise lifecycle changes of one model (PostgreSQL row lock; SQLite's writer lock
-    already serialises every write transaction)."""
-    conn.execute(select(models.c.id).where(models.c.id == model_id).with_for_update())
+    already serialises every write transaction). A model deleted since the caller resolved
+    it (READ COMMITTED) is NOT_FOUND here, not a foreign-key error on a later insert."""
+    found = conn.execute(
+        select(models.c.id).where(models.c.id == model_id).with_for_update()
+    ).scalar()
+    if found is None:
+        raise ModelNotFound(f"model {model_id} not found", {"model": str(model_id)})
 
 
 # --- stages ---------------------------------------------------------------------------------

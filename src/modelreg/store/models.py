@@ -177,12 +177,14 @@ def update_fields(
         values[f"card_{f}"] = v
     try:
         with conn.begin_nested():
-            conn.execute(update(models).where(models.c.id == model_id).values(**values))
+            changed = conn.execute(update(models).where(models.c.id == model_id).values(**values))
     except IntegrityError:
         raise AlreadyExists(
             f"model {patch.name!r} already exists in workspace {ws.name!r}",
             {"workspace": ws.name, "model": patch.name},
         ) from None
+    if changed.rowcount == 0:  # deleted since it was resolved
+        raise ModelNotFound(f"model {model_id} not found", {"model": str(model_id)})
     if not isinstance(patch.name, Unset):
         # Versions carry a copy of the name as their search sort key (schema.versions).
         conn.execute(
@@ -202,12 +204,15 @@ def next_number(conn: Connection, model_id: UUID, now: datetime) -> int:
     One UPDATE ... RETURNING: PostgreSQL's row lock (SQLite's write lock) makes concurrent
     callers, in any number of server processes, each get a different number.
     """
-    return conn.execute(  # type: ignore[no-any-return]
+    number: int | None = conn.execute(
         update(models)
         .where(models.c.id == model_id)
         .values(last_number=models.c.last_number + 1, updated_at=now)
         .returning(models.c.last_number)
-    ).scalar_one()
+    ).scalar()
+    if number is None:  # deleted since it was resolved
+        raise ModelNotFound(f"model {model_id} not found", {"model": str(model_id)})
+    return number
 
 
 def touch(conn: Connection, model_id: UUID, now: datetime) -> None:

@@ -37,6 +37,8 @@ metadata = MetaData(
 
 # A model name as a sort key: byte order on PostgreSQL too (SQLite's BINARY is already).
 MODEL_NAME = String(256).with_variant(String(256, collation="C"), "postgresql")
+# A file path, listed in byte order on both dialects whatever the database's locale.
+FILE_PATH = String(1024).with_variant(String(1024, collation="C"), "postgresql")
 
 
 def _tag_value_index(name: str) -> Index:
@@ -253,4 +255,19 @@ exclusive_tag_keys = Table(
     Column("model_id", Uuid, ForeignKey("models.id", ondelete="CASCADE"), nullable=False),
     Column("key", String(250), nullable=False),
     PrimaryKeyConstraint("model_id", "key"),
+)
+
+# --- artifacts: a version's files, each a reference to a content-addressed blob ----------
+
+version_files = Table(
+    "version_files",
+    metadata,
+    Column("version_id", Uuid, ForeignKey("model_versions.id", ondelete="CASCADE"), nullable=False),
+    Column("path", FILE_PATH, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("version_id", "path"),
+    # Garbage collection asks "does anything still reference this blob?".
+    Index("ix_version_files_sha256", "sha256"),
 )

@@ -286,10 +286,15 @@ def get_many(conn: Connection, version_ids: Sequence[UUID]) -> list[Version]:
     return [found[i] for i in version_ids if i in found]
 
 
-def resolve_id(conn: Connection, model_id: UUID, number: int, model_name: str) -> UUID:
-    found = conn.execute(
-        select(versions.c.id).where(versions.c.model_id == model_id, versions.c.number == number)
-    ).scalar()
+def resolve_id(
+    conn: Connection, model_id: UUID, number: int, model_name: str, lock: bool = False
+) -> UUID:
+    """The version's id; ``lock`` also takes the row lock an UPDATE would (PostgreSQL), so
+    that it cannot be deleted before the caller writes to it."""
+    stmt = select(versions.c.id).where(versions.c.model_id == model_id, versions.c.number == number)
+    if lock:
+        stmt = stmt.with_for_update(key_share=True)
+    found = conn.execute(stmt).scalar()
     if found is None:
         raise VersionNotFound(
             f"version {number} of model {model_name!r} not found",
@@ -356,3 +361,11 @@ def status_of(conn: Connection, version_id: UUID) -> VersionStatus:
 
 def delete(conn: Connection, version_id: UUID) -> None:
     conn.execute(versions.delete().where(versions.c.id == version_id))
+
+
+def set_status(conn: Connection, version_id: UUID, status: VersionStatus, now: datetime) -> None:
+    conn.execute(
+        update(versions)
+        .where(versions.c.id == version_id)
+        .values(status=status.value, updated_at=now)
+    )

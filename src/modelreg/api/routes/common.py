@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import AwareDatetime
 
-from modelreg.api.schemas.common import ErrorOut
+from modelreg.api.schemas.common import ErrorOut, Timestamp
 from modelreg.errors import InvalidArgument
 
 
@@ -36,5 +35,6 @@ TagQuery = Annotated[
 NameQuery = Annotated[
     str | None, Query(max_length=256, description="Case-insensitive substring of the name.")
 ]
-CreatedAfter = Annotated[AwareDatetime | None, Query(description="ISO-8601 with offset.")]
-CreatedBefore = Annotated[AwareDatetime | None, Query(description="ISO-8601 with offset.")]
+# Timestamp, not a bare AwareDatetime: that would take "0.5" as epoch seconds.
+CreatedAfter = Annotated[Timestamp | None, Query(description="ISO-8601 with offset.")]
+CreatedBefore = Annotated[Timestamp | None, Query(description="ISO-8601 with offset.")]

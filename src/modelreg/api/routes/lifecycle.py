@@ -6,11 +6,10 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import AwareDatetime
 
 from modelreg.api.deps import Caller, Svc
 from modelreg.api.routes.common import errors_doc
-from modelreg.api.schemas.common import INT32_MAX
+from modelreg.api.schemas.common import INT32_MAX, Timestamp
 from modelreg.api.schemas.lifecycle import (
     AliasEntryOut,
     AliasHistory,
@@ -96,7 +95,7 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
         svc: Svc,
         who: Caller,
         at: Annotated[
-            AwareDatetime | None, Query(description="Resolve as of this time (ISO-8601).")
+            Timestamp | None, Query(description="Resolve as of this time (ISO-8601).")
         ] = None,
     ) -> VersionOut:
         """The version the alias points at (or pointed at, at ``at``)."""

@@ -1,0 +1,173 @@
+"""A version's files: streamed upload with checksum, listing, download with Range and ETag,
+and finalize."""
+
+import re
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from modelreg.api.deps import Caller, Svc
+from modelreg.api.errors import error_response
+from modelreg.api.routes.common import errors_doc
+from modelreg.api.schemas.versions import VersionOut
+from modelreg.services.files import check_sha256
+from modelreg.store.files import FileInfo
+
+NameOrId = Annotated[str, Path(min_length=1, max_length=256, description="Model name or id.")]
+Ref = Annotated[
+    str, Path(min_length=1, max_length=64, description="Version number, alias, or latest.")
+]
+FilePath = Annotated[
+    str, Path(min_length=1, max_length=1024, description="Relative path, '/'-separated.")
+]
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+class FileOut(BaseModel):
+    path: str
+    size: int
+    sha256: str
+
+    @classmethod
+    def of(cls, f: FileInfo) -> "FileOut":
+        return cls(path=f.path, size=f.size, sha256=f.sha256)
+
+
+class FileList(BaseModel):
+    items: list[FileOut]
+
+
+def _byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """(start, end exclusive) of a single ``bytes=`` range; None when unsatisfiable.
+    Raises ValueError for anything this server does not serve as a range."""
+    m = _RANGE.fullmatch(header.strip())
+    if m is None or (not m.group(1) and not m.group(2)):
+        raise ValueError(header)
+    first, last = m.group(1), m.group(2)
+    if not first:  # the last N bytes
+        n = int(last)
+        return (max(size - n, 0), size) if n > 0 and size > 0 else None
+    start = int(first)
+    end = min(int(last) + 1, size) if last else size
+    if start >= size or start >= end:
+        return None
+    return start, end
+
+
+def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> APIRouter:
+    router = APIRouter(prefix=prefix + "/models/{name_or_id}/versions/{version}", tags=[tag])
+    Ws = Annotated[str, Depends(workspace_dep)]
+
+    @router.put(
+        "/files/{path:path}",
+        status_code=201,
+        responses=errors_doc(404, 409),
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
+            }
+        },
+    )
+    async def upload_file(
+        request: Request,
+        name_or_id: NameOrId,
+        version: Ref,
+        path: FilePath,
+        ws: Ws,
+        svc: Svc,
+        who: Caller,
+        x_checksum_sha256: Annotated[
+            str | None, Header(max_length=128, description="sha256 of the body, hex.")
+        ] = None,
+    ) -> FileOut:
+        """Upload one file (raw body, streamed to disk while hashed) to a version that is
+        still PENDING_REGISTRATION; with X-Checksum-Sha256 a mismatch stores nothing."""
+        if x_checksum_sha256 is not None:
+            check_sha256(x_checksum_sha256)
+        path = await run_in_threadpool(svc.files.check_upload, who, ws, name_or_id, version, path)
+        staged = await run_in_threadpool(svc.files.stage)
+        try:
+            async for chunk in request.stream():
+                staged.write(chunk)
+        except BaseException:
+            staged.discard()
+            raise
+        info = await run_in_threadpool(
+            svc.files.record, who, ws, name_or_id, version, path, staged, x_checksum_sha256
+        )
+        return FileOut.of(info)
+
+    @router.get("/files", responses=errors_doc(404))
+    def list_files(name_or_id: NameOrId, version: Ref, ws: Ws, svc: Svc, who: Caller) -> FileList:
+        return FileList(items=[FileOut.of(f) for f in svc.files.list(who, ws, name_or_id, version)])
+
+    @router.get(
+        "/files/{path:path}",
+        responses={
+            **errors_doc(404),
+            200: {"content": {"application/octet-stream": {}}},
+            206: {"description": "Partial content (Range)"},
+            416: {"description": "Range not satisfiable"},
+        },
+        response_class=StreamingResponse,
+    )
+    def download_file(
+        request: Request,
+        name_or_id: NameOrId,
+        version: Ref,
+        path: FilePath,
+        ws: Ws,
+        svc: Svc,
+        who: Caller,
+        range: Annotated[str | None, Header(max_length=200)] = None,
+        if_none_match: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> Response:
+        """The file's bytes, streamed; ``ETag`` is the quoted sha256; one ``Range`` served."""
+        info = svc.files.get(who, ws, name_or_id, version, path)
+        etag = f'"{info.sha256}"'
+        headers = {"ETag": etag, "Accept-Ranges": "bytes"}
+        if if_none_match is not None and etag in if_none_match:
+            return Response(status_code=304, headers=headers)
+        start, end, status = 0, info.size, 200
+        if range is not None:
+            try:
+                span = _byte_range(range, info.size)
+            except ValueError:
+                span = (0, info.size)  # not a single byte range: serve it whole (RFC 9110)
+            else:
+                status = 206
+            if span is None:
+                return error_response(
+                    request,
+                    416,
+                    "INVALID_ARGUMENT",
+                    f"range {range[:60]!r} is outside the file ({info.size} bytes)",
+                    {"field": "Range", "size": info.size},
+                    headers={"Content-Range": f"bytes */{info.size}", **headers},
+                )
+            start, end = span
+        headers["Content-Length"] = str(end - start)
+        if status == 206:
+            headers["Content-Range"] = f"bytes {start}-{end - 1}/{info.size}"
+        return StreamingResponse(
+            svc.files.read(info, start, end),
+            status_code=status,
+            media_type="application/octet-stream",
+            headers=headers,
+        )
+
+    @router.post("/finalize", responses=errors_doc(404, 409))
+    def finalize_version(
+        name_or_id: NameOrId, version: Ref, ws: Ws, svc: Svc, who: Caller
+    ) -> VersionOut:
+        """Mark a PENDING_REGISTRATION version READY; its files are frozen from then on."""
+        return VersionOut.of(svc.files.finalize(who, ws, name_or_id, version))
+
+    return router
