@@ -657,3 +657,51 @@ def test_byte_range(header: str, size: int, expected: tuple[int, int] | None) ->
 def test_byte_range_rejects_what_it_does_not_serve(header: str) -> None:
     with pytest.raises(ValueError, match=f"^{re.escape(header)}$"):
         _byte_range(header, 100)
+
+
+# --- declared files ------------------------------------------------------------------------
+
+
+def _declare(client: TestClient, base: str, files: dict[str, bytes]) -> Any:
+    decl = [{"path": p, "size": len(d), "sha256": _sha(d)} for p, d in files.items()]
+    return client.post(f"{base}/versions", json={"files": decl})
+
+
+def test_declared_files_are_checked_by_finalize(client: TestClient) -> None:
+    base = _model(client)
+    files = {"model/weights.bin": DATA, "config.json": b"{}"}
+    v = _ok(_declare(client, base, files), 201)
+    # Declaring files makes the version start pending.
+    assert v["status"] == "PENDING_REGISTRATION"
+    n = v["number"]
+    _upload(client, base, n, "model/weights.bin", DATA)
+    err = assert_error(client.post(f"{base}/versions/{n}/finalize"), 409, "FAILED_PRECONDITION")
+    assert err["details"]["missing"] == ["config.json"]
+    assert "config.json" in err["message"]
+    # Other bytes under a declared path: named as mismatched, still not READY.
+    _upload(client, base, n, "config.json", b"[]")
+    err = assert_error(client.post(f"{base}/versions/{n}/finalize"), 409, "FAILED_PRECONDITION")
+    assert err["details"] == {"missing": [], "mismatched": ["config.json"], "lost": []}
+    assert _ok(client.get(f"{base}/versions/{n}"))["status"] == "PENDING_REGISTRATION"
+    _upload(client, base, n, "config.json", b"{}")
+    assert _finalize(client, base, n)["status"] == "READY"
+    assert [f["path"] for f in _files(client, base, n)] == ["config.json", "model/weights.bin"]
+
+
+def test_declared_files_bad_input(client: TestClient) -> None:
+    base = _model(client)
+    ok = {"path": "a", "size": 1, "sha256": _sha(b"x")}
+    bad: list[Any] = [
+        {"files": [{**ok, "path": "../a"}]},
+        {"files": [{**ok, "path": "/a"}]},
+        {"files": [{**ok, "sha256": "0" * 63}]},
+        {"files": [{**ok, "sha256": "Z" * 64}]},
+        {"files": [{**ok, "size": -1}]},
+        {"files": [{**ok, "size": "1"}]},
+        {"files": [ok, ok]},  # the same path twice
+        {"files": [ok], "status": "READY"},  # files to come but READY already
+        {"files": [{"path": "a", "size": 1}]},
+    ]
+    for body in bad:
+        assert_error(client.post(f"{base}/versions", json=body), 400, "INVALID_ARGUMENT")
+    assert _ok(client.get(base))["version_count"] == 0

@@ -207,6 +207,15 @@ class ModelPatch:
 
 
 @dataclass(frozen=True, slots=True)
+class FileInfo:
+    """A file of a version: its path inside the version, size and sha256 (its blob)."""
+
+    path: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
 class NewVersion:
     name: str | None = None
     description: str | None = None
@@ -222,6 +231,8 @@ class NewVersion:
     requirements: list[str] = field(default_factory=list)
     config: JSON | None = None
     lineage: Lineage = field(default_factory=lambda: Lineage())
+    # Files announced up front; finalize checks each arrived with this size and sha256.
+    files: tuple[FileInfo, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

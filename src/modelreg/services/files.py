@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 
 from modelreg.blobs import BlobStore, StagedBlob
 from modelreg.domain import names
-from modelreg.domain.entities import Principal, Version, VersionStatus
+from modelreg.domain.entities import FileInfo, Principal, Version, VersionStatus
 from modelreg.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from modelreg.services.base import Action, ServiceBase
 from modelreg.services.versions import VersionService
@@ -23,7 +23,6 @@ from modelreg.store import lifecycle
 from modelreg.store import models as model_store
 from modelreg.store import versions as version_store
 from modelreg.store import workspaces as ws_store
-from modelreg.store.files import FileInfo
 
 _SHA256_HEX = frozenset("0123456789abcdef")
 
@@ -122,19 +121,29 @@ class FileService(ServiceBase):
         return self.blobs.read(info.sha256, start, end)
 
     def finalize(self, who: Principal, workspace: str, model: str, ref: str) -> Version:
-        """PENDING_REGISTRATION -> READY once every file's bytes are in the store."""
+        """PENDING_REGISTRATION -> READY once every declared file arrived with its declared
+        size and sha256 and every file's bytes are in the store."""
         with self.db.write() as conn:
             model_id, version_id = self._version(conn, who, workspace, model, ref, Action.WRITE)
             lifecycle.lock_model(conn, model_id)
             self._require_pending(conn, version_id, ref)
-            missing = [
-                f.path
-                for f in store.list_files(conn, version_id)
-                if not self.blobs.exists(f.sha256)
-            ]
-            if missing:
+            present = {f.path: f for f in store.list_files(conn, version_id)}
+            declared = version_store.declared_files(conn, version_id)
+            missing = sorted(d.path for d in declared if d.path not in present)
+            mismatched = sorted(
+                d.path for d in declared if d.path in present and present[d.path] != d
+            )
+            lost = sorted(p for p, f in present.items() if not self.blobs.exists(f.sha256))
+            if missing or mismatched or lost:
+                problems = (
+                    ("missing", missing),
+                    ("size or sha256 differ", mismatched),
+                    ("bytes lost from the store", lost),
+                )
                 raise FailedPrecondition(
-                    "files are missing from the artifact store", {"missing": missing}
+                    "the version's files are not all there: "
+                    + "; ".join(f"{what}: {', '.join(ps[:20])}" for what, ps in problems if ps),
+                    {"missing": missing, "mismatched": mismatched, "lost": lost},
                 )
             version_store.set_status(conn, version_id, VersionStatus.READY, self.clock())
             return version_store.get_by_id(conn, version_id)

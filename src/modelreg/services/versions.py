@@ -51,6 +51,19 @@ class VersionService(ServiceBase):
         workspace = self._check(who, workspace, model, Action.WRITE)
         if new.name is not None:
             new = replace(new, name=names.version_display_name(new.name))
+        if new.files:
+            paths = [names.artifact_path(f.path, "files") for f in new.files]
+            if len(set(paths)) != len(paths):
+                raise InvalidArgument("files: a path is declared twice", {"field": "files"})
+            if new.status is not VersionStatus.PENDING_REGISTRATION:
+                raise InvalidArgument(
+                    "a version that declares files starts PENDING_REGISTRATION; upload them, "
+                    "then finalize",
+                    {"field": "status"},
+                )
+            new = replace(
+                new, files=tuple(replace(f, path=p) for f, p in zip(new.files, paths, strict=True))
+            )
         with self.db.write() as conn:
             ws, model_id = self._model(conn, workspace, model)
             now = self.clock()

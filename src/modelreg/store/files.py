@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import Connection, insert, literal, select
 
+from modelreg.domain.entities import FileInfo
 from modelreg.store.common import upsert
 from modelreg.store.schema import version_files
-
-
-@dataclass(frozen=True, slots=True)
-class FileInfo:
-    path: str
-    size: int
-    sha256: str
 
 
 def put(conn: Connection, version_id: UUID, info: FileInfo, now: datetime) -> None:

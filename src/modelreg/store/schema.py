@@ -137,6 +137,8 @@ versions = Table(
     Column("experiment_id", String(256)),
     Column("promoted_from", Uuid),
     Column("deployment_job_state", JSONDoc),
+    # Files declared on create ([{path, size, sha256}]), checked by finalize.
+    Column("declared_files", JSONDoc),
     UniqueConstraint("model_id", "number"),
     CheckConstraint(
         "status IN ('PENDING_REGISTRATION', 'READY', 'FAILED_REGISTRATION')", name="status"

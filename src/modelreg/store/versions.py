@@ -24,6 +24,7 @@ from sqlalchemy import (
 from uuid_utils.compat import uuid7
 
 from modelreg.domain.entities import (
+    FileInfo,
     Metric,
     NewVersion,
     Stage,
@@ -62,7 +63,7 @@ _SORT_COLUMNS = {
 _METRIC_KEY = ("version_id", "key", "step", "timestamp")
 # What a Version is built from; workspace_id (the name comes from the join) is left out:
 # every column converted per row counts on a page of 100.
-_FULL = [c for c in versions.c if c.name != "workspace_id"]
+_FULL = [c for c in versions.c if c.name not in ("workspace_id", "declared_files")]
 _LIGHT = [c for c in _FULL if c.name not in ("signature", "config")]
 
 
@@ -259,6 +260,8 @@ def insert_version(
             requirements=new.requirements,
             config=new.config,
             **lifecycle.lineage_columns(new.lineage),
+            declared_files=[{"path": f.path, "size": f.size, "sha256": f.sha256} for f in new.files]
+            or None,
         )
     )
     lifecycle.replace_links(conn, version_id, new.lineage)
@@ -369,3 +372,10 @@ def set_status(conn: Connection, version_id: UUID, status: VersionStatus, now: d
         .where(versions.c.id == version_id)
         .values(status=status.value, updated_at=now)
     )
+
+
+def declared_files(conn: Connection, version_id: UUID) -> list[FileInfo]:
+    found = conn.execute(
+        select(versions.c.declared_files).where(versions.c.id == version_id)
+    ).scalar()
+    return [FileInfo(d["path"], d["size"], d["sha256"]) for d in found or []]

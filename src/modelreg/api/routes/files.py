@@ -14,8 +14,8 @@ from modelreg.api.deps import Caller, Svc
 from modelreg.api.errors import error_response
 from modelreg.api.routes.common import errors_doc
 from modelreg.api.schemas.versions import VersionOut
+from modelreg.domain.entities import FileInfo
 from modelreg.services.files import check_sha256
-from modelreg.store.files import FileInfo
 
 NameOrId = Annotated[str, Path(min_length=1, max_length=256, description="Model name or id.")]
 Ref = Annotated[

@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, Strict
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
 from modelreg.api.schemas.common import (
+    INT64_MAX,
     Description,
     Int64,
     MetricKey,
@@ -27,6 +28,7 @@ from modelreg.api.schemas.common import (
 from modelreg.domain.entities import (
     LINK_KINDS,
     UNSET,
+    FileInfo,
     Lineage,
     Metric,
     NewVersion,
@@ -127,6 +129,15 @@ class LineageOut(BaseModel):
     deployment_job_state: dict[str, Any] | None
 
 
+Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+class FileDeclIn(StrictIn):
+    path: Annotated[str, _text(1024, 1)]
+    size: Annotated[int, Field(ge=0, le=INT64_MAX)]
+    sha256: Sha256Hex
+
+
 class VersionIn(StrictIn):
     name: VersionNameText | None = Field(
         None, description="Display name: 1-64 letters, digits, '-', '_', '.', spaces."
@@ -135,7 +146,9 @@ class VersionIn(StrictIn):
     source: Uri | None = None
     run_id: ShortText | None = None
     run_link: Uri | None = None
-    status: Status = VersionStatus.READY
+    status: Status | None = Field(
+        None, description="READY by default; PENDING_REGISTRATION when files are declared."
+    )
     status_message: Description | None = None
     tags: Tags = Field(default_factory=dict)
     metrics: Metrics = Field(default_factory=list)
@@ -146,6 +159,12 @@ class VersionIn(StrictIn):
         None, description='Free-form JSON, e.g. {"llm": {"base_model_type": "llama"}}.'
     )
     lineage: LineageIn | None = None
+    files: list[FileDeclIn] = Field(
+        default_factory=list,
+        max_length=10000,
+        description="Files to come; the version then starts PENDING_REGISTRATION and "
+        "finalize checks each arrived with this size and sha256.",
+    )
 
     def to_domain(self) -> NewVersion:
         return NewVersion(
@@ -154,7 +173,8 @@ class VersionIn(StrictIn):
             source=self.source,
             run_id=self.run_id,
             run_link=self.run_link,
-            status=self.status,
+            status=self.status
+            or (VersionStatus.PENDING_REGISTRATION if self.files else VersionStatus.READY),
             status_message=self.status_message,
             tags=dict(self.tags),
             metrics=[m.to_domain() for m in self.metrics],
@@ -163,6 +183,7 @@ class VersionIn(StrictIn):
             requirements=list(self.requirements),
             config=self.config,
             lineage=self.lineage.to_domain() if self.lineage else Lineage(),
+            files=tuple(FileInfo(f.path, f.size, f.sha256) for f in self.files),
         )
 
 
