@@ -177,3 +177,22 @@ def test_tag_delete_racing_tag_set_does_not_deadlock(
     assert not isinstance(out[0], Exception), out
     items = client.get(f"{M}/m/tags").json()["items"]
     assert items == [{"key": "k", "value": "b", "color": None, "exclusive": False}]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("DELETE", "/api/v1/workspaces", "GET, POST"),
+        ("POST", "/api/v1/models/m", "DELETE, GET, PATCH"),
+        ("PUT", "/api/v1/models/m/versions/1", "DELETE, GET, PATCH"),
+        ("DELETE", "/api/v1/models/m/versions/1/files", "GET"),
+        ("GET", "/api/v1/models/m/versions/1/finalize", "POST"),
+    ],
+)
+def test_405_allow_lists_every_method_of_the_path(
+    client: TestClient, method: str, path: str, allow: str
+) -> None:
+    # Starlette alone names only the first matching route's methods; one path has several.
+    r = client.request(method, path)
+    assert_error(r, 405, "METHOD_NOT_ALLOWED")
+    assert r.headers["allow"] == allow
