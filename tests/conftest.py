@@ -17,6 +17,7 @@ from modelreg.config import Settings
 from modelreg.services import Services
 from modelreg.store.db import Database
 from tests.databases import PostgresDatabases, SqliteDatabases, postgres_admin_url
+from tests.s3server import S3Server, environment_ci, start_s3_server
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +33,20 @@ def pg_dbs() -> Iterator[PostgresDatabases]:
     dbs = PostgresDatabases(url)
     yield dbs
     dbs.close()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """A real S3-compatible server (SeaweedFS) for the session: skipped locally if it
+    cannot start, a failure in CI."""
+    try:
+        server = start_s3_server(tmp_path_factory.mktemp("seaweedfs"))
+    except RuntimeError as e:
+        if environment_ci():
+            pytest.fail(f"S3 server unavailable in CI: {e}")
+        pytest.skip(f"S3 server unavailable: {e}")
+    yield server
+    server.stop()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])

@@ -23,8 +23,18 @@ class Settings(BaseSettings):
     )
     artifact_store: str | None = Field(
         None,
-        description="Where file bytes go: file:///path (default: <data_dir>/artifacts).",
+        description="Where file bytes go: file:///path or s3://bucket/prefix "
+        "(default: <data_dir>/artifacts).",
     )
+    s3_endpoint: str | None = Field(
+        None,
+        description="S3-compatible endpoint URL, e.g. http://127.0.0.1:8333 (unset: AWS).",
+    )
+    s3_region: str = Field("us-east-1", description="S3 region.")
+    s3_access_key_id: str | None = Field(
+        None, description="S3 access key id (unset: AWS_* variables or instance credentials)."
+    )
+    s3_secret_access_key: str | None = Field(None, description="S3 secret access key.")
     host: str = Field("127.0.0.1", description="Address the server binds to.")
     port: int = Field(8080, ge=0, le=65535, description="Port the server listens on.")
     workers: int = Field(1, ge=1, le=64, description="Server processes (uvicorn workers).")

@@ -29,10 +29,20 @@ class RegistryError(Exception):
 
     code: ClassVar[str] = "INTERNAL"
 
-    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        details: dict[str, Any] | None = None,
+        *,
+        request_id: str | None = None,
+        status: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details: dict[str, Any] = details or {}
+        #: Set by the SDK: the server's request id and HTTP status of the failed call.
+        self.request_id: str | None = request_id
+        self.status: int | None = status
 
 
 class InvalidArgument(RegistryError):

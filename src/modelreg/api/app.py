@@ -28,7 +28,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     owned = services is None
     svc = services or Services(
         Database(settings.resolved_database_url(), pool_size=settings.db_pool_size),
-        blobs=open_blob_store(settings.resolved_artifact_store()),
+        blobs=open_blob_store(
+            settings.resolved_artifact_store(),
+            s3_endpoint=settings.s3_endpoint,
+            s3_region=settings.s3_region,
+            s3_access_key_id=settings.s3_access_key_id,
+            s3_secret_access_key=settings.s3_secret_access_key,
+        ),
     )
 
     @asynccontextmanager
