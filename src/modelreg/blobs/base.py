@@ -3,7 +3,11 @@ stored once and promotion shares bytes by reference."""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Protocol
 
 
@@ -31,3 +35,28 @@ class BlobStore(Protocol):
         ...
 
     def exists(self, sha256: str) -> bool: ...
+
+
+class Spool:
+    """Incoming bytes in a local temp file, hashed as they arrive (constant memory).
+    Stores subclass it and publish the file under its sha256 in ``commit``."""
+
+    def __init__(self, tmp_dir: Path | str | None, prefix: str = "modelreg-") -> None:
+        fd, name = tempfile.mkstemp(prefix=prefix, dir=tmp_dir)
+        self._file = os.fdopen(fd, "w+b")
+        self._path = Path(name)
+        self._hash = hashlib.sha256()
+        self.size = 0
+
+    def write(self, chunk: bytes) -> None:
+        self._file.write(chunk)
+        self._hash.update(chunk)
+        self.size += len(chunk)
+
+    def sha256(self) -> str:
+        return self._hash.hexdigest()
+
+    def discard(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+        self._path.unlink(missing_ok=True)

@@ -3,31 +3,19 @@ an atomic rename, so a reader never sees a partial blob."""
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from modelreg.blobs.base import Spool
 
 CHUNK = 1 << 20
 
 
-class LocalStaged:
+class LocalStaged(Spool):
     def __init__(self, root: Path) -> None:
+        super().__init__(root / "tmp")
         self._root = root
-        fd, name = tempfile.mkstemp(dir=root / "tmp")
-        self._file = os.fdopen(fd, "wb")
-        self._path = Path(name)
-        self._hash = hashlib.sha256()
-        self.size = 0
-
-    def write(self, chunk: bytes) -> None:
-        self._file.write(chunk)
-        self._hash.update(chunk)
-        self.size += len(chunk)
-
-    def sha256(self) -> str:
-        return self._hash.hexdigest()
 
     def commit(self) -> str:
         self._file.flush()
@@ -41,11 +29,6 @@ class LocalStaged:
         else:
             os.replace(self._path, target)
         return digest
-
-    def discard(self) -> None:
-        if not self._file.closed:
-            self._file.close()
-        self._path.unlink(missing_ok=True)
 
 
 def _object_path(root: Path, digest: str) -> Path:

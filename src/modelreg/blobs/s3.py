@@ -4,9 +4,6 @@ memory), then uploaded (multipart when large) under their sha256 unless already 
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -16,6 +13,7 @@ import obstore
 from obstore.exceptions import BaseError, NotFoundError
 from obstore.store import S3Store
 
+from modelreg.blobs.base import Spool
 from modelreg.errors import Unavailable
 
 if TYPE_CHECKING:
@@ -27,22 +25,10 @@ CHUNK = 1 << 20
 PART_SIZE = 8 << 20
 
 
-class S3Staged:
+class S3Staged(Spool):
     def __init__(self, store: S3BlobStore) -> None:
+        super().__init__(store.tmp_dir, prefix="modelreg-s3-")
         self._store = store
-        fd, name = tempfile.mkstemp(prefix="modelreg-s3-", dir=store.tmp_dir)
-        self._file = os.fdopen(fd, "w+b")
-        self._path = Path(name)
-        self._hash = hashlib.sha256()
-        self.size = 0
-
-    def write(self, chunk: bytes) -> None:
-        self._file.write(chunk)
-        self._hash.update(chunk)
-        self.size += len(chunk)
-
-    def sha256(self) -> str:
-        return self._hash.hexdigest()
 
     def commit(self) -> str:
         digest = self.sha256()
@@ -63,11 +49,6 @@ class S3Staged:
         finally:
             self.discard()
         return digest
-
-    def discard(self) -> None:
-        if not self._file.closed:
-            self._file.close()
-        self._path.unlink(missing_ok=True)
 
 
 class S3BlobStore:
