@@ -158,28 +158,6 @@ class Client:
             headers.update(extra)
         return headers
 
-    def _build(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        content: Any = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> httpx.Request:
-        clean = None
-        if params is not None:
-            clean = {k: v for k, v in params.items() if v is not None}
-        return self._http.build_request(
-            method,
-            self.url + path,
-            params=clean,
-            json=json,
-            content=content,
-            headers=self._headers(headers),
-        )
-
     def _request(
         self,
         method: str,
@@ -192,8 +170,13 @@ class Client:
         stream: bool = False,
     ) -> httpx.Response:
         """The one HTTP seam: send, and raise the registry error of any non-2xx answer."""
-        request = self._build(
-            method, path, params=params, json=json, content=content, headers=headers
+        request = self._http.build_request(
+            method,
+            self.url + path,
+            params=None if params is None else {k: v for k, v in params.items() if v is not None},
+            json=json,
+            content=content,
+            headers=self._headers(headers),
         )
         try:
             response = self._http.send(request, stream=stream)
