@@ -5,7 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, exists, select
+import orjson
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    String,
+    Table,
+    Uuid,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -54,3 +67,24 @@ def merge_kv(
         [{owner_col: owner, "key": k, "value": v} for k, v in changes.items() if v is not None],
         (owner_col, "key"),
     )
+
+
+def in_ids(dialect: str, column: ColumnElement[Any]) -> ColumnElement[bool]:
+    """``column`` IN the UUIDs bound as ONE parameter ``:ids`` (see ids_value).
+
+    An expanding ``IN (:id1, ..., :id100)`` is re-rendered and re-parsed on every execution,
+    which costs more than running a page's child query; one array parameter keeps the
+    statement text fixed: ``= ANY(:ids)`` on PostgreSQL, ``IN json_each(:ids)`` on SQLite.
+    """
+    if dialect == "postgresql":
+        return column == any_(bindparam("ids", type_=postgresql.ARRAY(Uuid())))
+    values = func.json_each(bindparam("ids", type_=String())).table_valued("value")
+    return column.in_(select(values.c.value))
+
+
+def ids_value(dialect: str, ids: Sequence[Any]) -> Any:
+    """The ``:ids`` parameter of in_ids: a list of UUIDs, or JSON text of their hex form
+    (how SQLAlchemy's Uuid stores them on SQLite)."""
+    if dialect == "postgresql":
+        return list(ids)
+    return orjson.dumps([i.hex for i in ids]).decode()

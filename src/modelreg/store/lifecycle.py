@@ -11,6 +11,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, select, update
 from uuid_utils.compat import uuid7
 
 from modelreg.domain.entities import (
+    JSON,
     LINK_KINDS,
     Alias,
     AliasMove,
@@ -230,12 +231,22 @@ def lineage_columns(lineage: Lineage) -> dict[str, Any]:
     }
 
 
-def lineage_from_row(row: Any, links: dict[str, list[str]]) -> Lineage:
+def lineage_of(
+    logged_model_id: str | None,
+    experiment_id: str | None,
+    promoted_from: UUID | None,
+    deployment_job_state: JSON | None,
+    links: dict[str, list[str]],
+) -> Lineage:
+    """A version's lineage from its columns and its links grouped by kind."""
+    if not links:  # the common case: no links, five empty tuples
+        return Lineage(logged_model_id, experiment_id, promoted_from=promoted_from,
+                       deployment_job_state=deployment_job_state)  # fmt: skip
     return Lineage(
-        logged_model_id=row.logged_model_id,
-        experiment_id=row.experiment_id,
-        promoted_from=row.promoted_from,
-        deployment_job_state=row.deployment_job_state,
+        logged_model_id=logged_model_id,
+        experiment_id=experiment_id,
+        promoted_from=promoted_from,
+        deployment_job_state=deployment_job_state,
         **{kind: tuple(links.get(kind, ())) for kind in LINK_KINDS},
     )
 

@@ -12,7 +12,6 @@ from sqlalchemy import (
     Row,
     Select,
     String,
-    bindparam,
     func,
     insert,
     literal,
@@ -37,7 +36,7 @@ from modelreg.domain.entities import (
 from modelreg.errors import VersionNotFound
 from modelreg.query.paging import PageRequest, SortKey
 from modelreg.store import lifecycle
-from modelreg.store.common import has_kv, merge_kv, upsert
+from modelreg.store.common import has_kv, ids_value, in_ids, merge_kv, upsert
 from modelreg.store.filters import VersionTarget
 from modelreg.store.paging import Slice, paginate
 from modelreg.store.schema import (
@@ -78,14 +77,13 @@ def base_query(hydrate: bool) -> Select[Any]:
     )
 
 
-def _children_query(hydrate: bool) -> Select[Any]:
+def _children_query(dialect: str, hydrate: bool) -> Select[Any]:
     """Tags, (params,) aliases and lineage links of the versions in :ids, as one UNION ALL.
 
     Built once per shape: constructing the statement costs more than running it for a page.
     ``version_id`` comes back raw (hex text on SQLite, a UUID on PostgreSQL), skipping a
     UUID conversion per child row; see _owner_lookup.
     """
-    ids: Any = bindparam("ids", expanding=True)
     t, p, a, ln = version_tags.c, version_params.c, aliases.c, version_links.c
 
     def raw(col: Any) -> Any:
@@ -93,36 +91,37 @@ def _children_query(hydrate: bool) -> Select[Any]:
 
     parts = [
         select(literal("t").label("src"), raw(t.version_id), t.key, t.value).where(
-            t.version_id.in_(ids)
+            in_ids(dialect, t.version_id)
         ),
-        select(literal("a"), raw(a.version_id), a.alias, literal("")).where(a.version_id.in_(ids)),
-        select(literal("l"), raw(ln.version_id), ln.kind, ln.target).where(ln.version_id.in_(ids)),
+        select(literal("a"), raw(a.version_id), a.alias, literal("")).where(
+            in_ids(dialect, a.version_id)
+        ),
+        select(literal("l"), raw(ln.version_id), ln.kind, ln.target).where(
+            in_ids(dialect, ln.version_id)
+        ),
     ]
     if hydrate:
         parts.append(
-            select(literal("p"), raw(p.version_id), p.key, p.value).where(p.version_id.in_(ids))
+            select(literal("p"), raw(p.version_id), p.key, p.value).where(
+                in_ids(dialect, p.version_id)
+            )
         )
     union = union_all(*parts).subquery()
     return select(union).order_by(*union.c)
 
 
-_CHILDREN = {True: _children_query(True), False: _children_query(False)}
-_METRICS = (
-    select(
-        type_coerce(version_metrics.c.version_id, String),
-        version_metrics.c.key,
-        version_metrics.c.value,
-        version_metrics.c.step,
-        version_metrics.c.timestamp,
+def _metrics_query(dialect: str) -> Select[Any]:
+    m = version_metrics.c
+    return (
+        select(type_coerce(m.version_id, String), m.key, m.value, m.step, m.timestamp)
+        .where(in_ids(dialect, m.version_id))
+        .order_by(m.version_id, m.key, m.step, m.timestamp)
     )
-    .where(version_metrics.c.version_id.in_(bindparam("ids", expanding=True)))
-    .order_by(
-        version_metrics.c.version_id,
-        version_metrics.c.key,
-        version_metrics.c.step,
-        version_metrics.c.timestamp,
-    )
-)
+
+
+_DIALECTS = ("sqlite", "postgresql")
+_CHILDREN = {(d, h): _children_query(d, h) for d in _DIALECTS for h in (True, False)}
+_METRICS = {d: _metrics_query(d) for d in _DIALECTS}
 
 
 def _owner_lookup(ids: Sequence[UUID]) -> dict[Any, UUID]:
@@ -138,7 +137,9 @@ def _load_metrics(
     conn: Connection, ids: Sequence[UUID], owner: dict[Any, UUID]
 ) -> dict[UUID, list[Metric]]:
     out: dict[UUID, list[Metric]] = {i: [] for i in ids}
-    for vid, key, value, step, ts in conn.execute(_METRICS, {"ids": list(ids)}).all():
+    dialect = conn.dialect.name
+    param = {"ids": ids_value(dialect, ids)}
+    for vid, key, value, step, ts in conn.execute(_METRICS[dialect], param).all():
         out[owner[vid]].append(Metric(key, value, step, ts))
     return out
 
@@ -159,7 +160,9 @@ def _load_children(
     links: dict[UUID, dict[str, list[str]]] = {i: {} for i in ids}
     if not ids:
         return tags, params, alias_names, links
-    rows = conn.execute(_CHILDREN[hydrate], {"ids": list(ids)}).all()
+    dialect = conn.dialect.name
+    param = {"ids": ids_value(dialect, ids)}
+    rows = conn.execute(_CHILDREN[dialect, hydrate], param).all()
     for src, raw_id, key, value in rows:
         version_id = owner[raw_id]
         if src == "t":
@@ -173,43 +176,77 @@ def _load_children(
     return tags, params, alias_names, links
 
 
+_STATUS = {s.value: s for s in VersionStatus}
+_STAGE = {s.value: s for s in Stage}
+
+
 def load_versions(conn: Connection, rows: Sequence[Row[Any]], hydrate: bool) -> list[Version]:
-    """Rows to Versions, loading children for the whole page at once (no N+1)."""
+    """Rows to Versions, loading children for the whole page at once (no N+1).
+
+    Columns are read by position: a Row's attribute access costs ~0.4 us a name, which is
+    ~1 ms on a page of 100 versions of 25 columns; enum values come from dict lookups.
+    """
+    if not rows:
+        return []
     ids = [r.id for r in rows]
     owner = _owner_lookup(ids)
     tags, params, alias_names, links = _load_children(conn, ids, owner, hydrate)
-    metrics = _load_metrics(conn, ids, owner) if hydrate and ids else {}
-    return [
-        Version(
-            id=r.id,
-            model_id=r.model_id,
-            model_name=r.model_name,
-            workspace=r.workspace,
-            number=r.number,
-            name=r.name,
-            description=r.description,
-            source=r.source,
-            run_id=r.run_id,
-            run_link=r.run_link,
-            status=VersionStatus(r.status),
-            status_message=r.status_message,
-            created_by=r.created_by,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
-            tags=tags[r.id],
-            requirements=r.requirements,
-            stage=Stage(r.stage),
-            last_transition_at=r.last_transition_at,
-            aliases=alias_names[r.id],
-            lineage=lifecycle.lineage_from_row(r, links[r.id]),
-            hydrated=hydrate,
-            metrics=metrics.get(r.id, []),
-            params=params.get(r.id, {}),
-            signature=r.signature if hydrate else None,
-            config=r.config if hydrate else None,
+    metrics = _load_metrics(conn, ids, owner) if hydrate else {}
+    at = {name: i for i, name in enumerate(rows[0]._fields)}
+    (id_, model_id, model_name, workspace, number, name, description, source, run_id,
+     run_link, status, status_message, created_by, created_at, updated_at, requirements,
+     stage, last_transition_at, logged_model_id, experiment_id, promoted_from,
+     deployment_job_state) = (at[c] for c in _ROW_FIELDS)  # fmt: skip
+    signature = at.get("signature")
+    config = at.get("config")
+    out = []
+    for r in rows:
+        vid = r[id_]
+        out.append(
+            Version(
+                id=vid,
+                model_id=r[model_id],
+                model_name=r[model_name],
+                workspace=r[workspace],
+                number=r[number],
+                name=r[name],
+                description=r[description],
+                source=r[source],
+                run_id=r[run_id],
+                run_link=r[run_link],
+                status=_STATUS[r[status]],
+                status_message=r[status_message],
+                created_by=r[created_by],
+                created_at=r[created_at],
+                updated_at=r[updated_at],
+                tags=tags[vid],
+                requirements=r[requirements],
+                stage=_STAGE[r[stage]],
+                last_transition_at=r[last_transition_at],
+                aliases=alias_names[vid],
+                lineage=lifecycle.lineage_of(
+                    r[logged_model_id],
+                    r[experiment_id],
+                    r[promoted_from],
+                    r[deployment_job_state],
+                    links[vid],
+                ),
+                hydrated=hydrate,
+                metrics=metrics.get(vid, []),
+                params=params.get(vid, {}),
+                signature=r[signature] if hydrate and signature is not None else None,
+                config=r[config] if hydrate and config is not None else None,
+            )
         )
-        for r in rows
-    ]
+    return out
+
+
+_ROW_FIELDS = (
+    "id", "model_id", "model_name", "workspace", "number", "name", "description", "source",
+    "run_id", "run_link", "status", "status_message", "created_by", "created_at",
+    "updated_at", "requirements", "stage", "last_transition_at", "logged_model_id",
+    "experiment_id", "promoted_from", "deployment_job_state",
+)  # fmt: skip
 
 
 def _metric_rows(version_id: UUID, metrics: Iterable[Metric]) -> list[dict[str, Any]]:
