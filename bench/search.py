@@ -106,6 +106,8 @@ class Timing:
 
     wall: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
+    # HTTP only: the server's own time per request, from its Server-Timing header.
+    server: list[float] = field(default_factory=list)
 
     def p(self, q: float, which: str = "wall") -> float:
         xs: list[float] = sorted(getattr(self, which))
@@ -316,6 +318,7 @@ def http_timing(
         r = client.get("/api/v1/model-versions/search", params=params)
         t.wall.append(time.perf_counter() - w0)
         r.raise_for_status()
+        t.server.append(float(r.headers["server-timing"].partition(";dur=")[2]) / 1000)
     call()
     return t, last
 
@@ -426,7 +429,7 @@ def run_dialect(
             assert len(body["items"]) == r.rows, (len(body["items"]), r.rows)
             print(
                 f"  HTTP {r.query.label:<37} p50 {r.http.p(0.5):6.2f} ms "
-                f"p95 {r.http.p(0.95):6.2f} ms",
+                f"p95 {r.http.p(0.95):6.2f} ms server p50 {r.http.p(0.5, 'server'):6.2f} ms",
                 flush=True,
             )
         d.http_page1, _ = http_timing(client, {"max_results": PAGE_SIZE}, http_reps, 5, deadline)
@@ -491,7 +494,9 @@ def report(results: Sequence[DialectResult], command: str, reps: int, http_reps:
         f"In-process: p50/p95 of {reps} calls of `Services.search.versions` (the whole "
         "server-side request minus HTTP), its CPU time, and the search statement alone. "
         f"HTTP: p50/p95 of {http_reps} requests to a local uvicorn server, timed at the "
-        "client. Target: p50 ≤ 5 ms server-side (in-process).",
+        "client, and the server's own time per request from its `Server-Timing` header "
+        "(request received to response started: everything but the client and loopback, "
+        "JSON encoding included). Target: p50 ≤ 5 ms server-side.",
         "",
     ]
     for r in results:
@@ -502,19 +507,21 @@ def report(results: Sequence[DialectResult], command: str, reps: int, http_reps:
             f"Load average (1/5/15 min) at {load}.",
             "",
             "| query | rows | in-process p50 | p95 | CPU p50 | search SQL p50 | HTTP p50 | "
-            "HTTP p95 | index plan | in-process p50 ≤ 5 ms | SQL p50 ≤ 5 ms |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
+            "HTTP p95 | server p50 (HTTP) | index plan | in-process p50 ≤ 5 ms | "
+            "server p50 ≤ 5 ms |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
         ]
         for q in r.queries:
             http50 = _ms(q.http.p(0.5)) if q.http else "-"
             http95 = _ms(q.http.p(0.95)) if q.http else "-"
+            server50 = q.http.p(0.5, "server") if q.http else float("nan")
             lines.append(
                 f"| `{q.query.label}` | {q.rows} | {_ms(q.inproc.p(0.5))} | "
                 f"{_ms(q.inproc.p(0.95))} | {_ms(q.inproc.p(0.5, 'cpu'))} | "
-                f"{_ms(q.sql.p(0.5))} | {http50} | {http95} | "
+                f"{_ms(q.sql.p(0.5))} | {http50} | {http95} | {_ms(server50)} | "
                 f"{'yes' if q.plan_ok else '**check**'} | "
                 f"{_verdict(q.inproc.p(0.5) <= TARGET_MS)} | "
-                f"{_verdict(q.sql.p(0.5) <= TARGET_MS)} |"
+                f"{_verdict(server50 <= TARGET_MS)} |"
             )
         d = r.deep
         if d is not None:

@@ -395,3 +395,10 @@ def test_docs_page(client: TestClient) -> None:
     assert r.status_code == 200
     assert "text/html" in r.headers["content-type"]
     assert "/openapi.json" in r.text
+
+
+def test_server_timing_reports_the_servers_own_time(client: TestClient) -> None:
+    for r in (client.get("/healthz"), client.get("/api/v1/models/nope")):
+        name, _, dur = r.headers["server-timing"].partition(";dur=")
+        assert name == "app"
+        assert 0 <= float(dur) < 60_000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -11,7 +12,12 @@ _CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 class RequestIdMiddleware:
-    """Give every request an id, echo a well-formed client one, return it as X-Request-ID."""
+    """Give every request an id, echo a well-formed client one, return it as X-Request-ID.
+
+    Also answers ``Server-Timing: app;dur=<ms>``, the time from receiving the request to
+    starting the response (for a plain JSON body: all of the server's work, encoding
+    included), so clients and bench/ can tell server time from network time.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -20,6 +26,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         rid = None
         for name, value in scope["headers"]:
             if name == b"x-request-id":
@@ -34,9 +41,11 @@ class RequestIdMiddleware:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
+                took = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
                 message["headers"] = [
                     *(h for h in message["headers"] if h[0].lower() != b"x-request-id"),
                     (b"x-request-id", raw),
+                    (b"server-timing", took.encode()),
                 ]
             await send(message)
 

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Query
+import orjson
+from fastapi import Query, Response
 
 from modelreg.api.schemas.common import ErrorOut, Timestamp
 from modelreg.errors import InvalidArgument
+
+
+def json_response(doc: Any, status: int = 200) -> Response:
+    """A JSON body encoded once by orjson, for hot routes that build plain documents
+    (FastAPI would validate and serialize a response model again). ``Z`` for UTC, as
+    pydantic writes it."""
+    return Response(
+        orjson.dumps(doc, option=orjson.OPT_UTC_Z), status, media_type="application/json"
+    )
 
 
 def errors_doc(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -13,16 +13,17 @@ from modelreg.api.routes.common import (
     NameQuery,
     TagQuery,
     errors_doc,
+    json_response,
     parse_tags,
 )
-from modelreg.api.schemas.common import INT32_MAX
+from modelreg.api.schemas.common import INT32_MAX, page_doc
 from modelreg.api.schemas.models import ModelIn, ModelOut, ModelPage, ModelPatchIn
 from modelreg.api.schemas.versions import (
     VersionIn,
     VersionOut,
     VersionPage,
     VersionPatchIn,
-    VersionSummaryOut,
+    version_doc,
 )
 from modelreg.domain.entities import ModelFilter, VersionFilter, VersionStatus
 from modelreg.query.filter import MAX_FILTER_LENGTH
@@ -91,7 +92,9 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
         """Register a new version; the server assigns the next number (never reused)."""
         return VersionOut.of(svc.versions.create(who, ws, name_or_id, body.to_domain()))
 
-    @router.get("/models/{name_or_id}/versions", responses=errors_doc(404))
+    @router.get(
+        "/models/{name_or_id}/versions", response_model=VersionPage, responses=errors_doc(404)
+    )
     def list_versions(
         name_or_id: NameOrId,
         ws: Ws,
@@ -113,13 +116,13 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
             str | None,
             Query(max_length=MAX_FILTER_LENGTH, description="The search filter language."),
         ] = None,
-    ) -> VersionPage:
+    ) -> Response:
         """List a model's versions; sort keys: number, name, created, updated."""
         filt = VersionFilter(
             number, status, name, run_id, parse_tags(tag), created_after, created_before
         )
         page = svc.versions.list(who, ws, name_or_id, filt, sort_by, paging, hydrate, filter)
-        return VersionPage.of(page, [VersionSummaryOut.of(v) for v in page.items])
+        return json_response(page_doc(page, [version_doc(v) for v in page.items]))
 
     @router.get("/models/{name_or_id}/versions/{version}", responses=errors_doc(404))
     def get_version(

@@ -2,13 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from modelreg.api.deps import Caller, Svc
-from modelreg.api.routes.common import errors_doc
+from modelreg.api.routes.common import errors_doc, json_response
 from modelreg.api.schemas.models import ModelOut
 from modelreg.api.schemas.search import ModelSearchPage, SearchIn, VersionSearchPage
-from modelreg.api.schemas.versions import VersionOut
+from modelreg.api.schemas.versions import version_doc
 from modelreg.errors import InvalidArgument
 from modelreg.query.filter import MAX_FILTER_LENGTH
 from modelreg.query.paging import MAX_PAGE_SIZE
@@ -47,9 +47,15 @@ def search_query(
 SearchQuery = Annotated[SearchIn, Depends(search_query)]
 
 
-def _versions(body: SearchIn, svc: Svc, who: Caller) -> VersionSearchPage:
+def _versions(body: SearchIn, svc: Svc, who: Caller) -> Response:
     page = svc.search.versions(who, body.workspace, body.filter, body.order_by, body.page_query())
-    return VersionSearchPage.of(page, [VersionOut.of(v) for v in page.items])
+    return json_response(
+        {
+            "items": [version_doc(v) for v in page.items],
+            "next_page_token": page.next_page_token,
+            "total": page.total,
+        }
+    )
 
 
 def _models(body: SearchIn, svc: Svc, who: Caller) -> ModelSearchPage:
@@ -57,14 +63,14 @@ def _models(body: SearchIn, svc: Svc, who: Caller) -> ModelSearchPage:
     return ModelSearchPage.of(page, [ModelOut.of(m) for m in page.items])
 
 
-@router.get("/model-versions/search", responses=errors_doc(404))
-def search_versions_get(q: SearchQuery, svc: Svc, who: Caller) -> VersionSearchPage:
+@router.get("/model-versions/search", response_model=VersionSearchPage, responses=errors_doc(404))
+def search_versions_get(q: SearchQuery, svc: Svc, who: Caller) -> Response:
     """Search versions across models with the filter language."""
     return _versions(q, svc, who)
 
 
-@router.post("/model-versions/search", responses=errors_doc(404))
-def search_versions_post(body: SearchIn, svc: Svc, who: Caller) -> VersionSearchPage:
+@router.post("/model-versions/search", response_model=VersionSearchPage, responses=errors_doc(404))
+def search_versions_post(body: SearchIn, svc: Svc, who: Caller) -> Response:
     """Search versions across models (JSON body form)."""
     return _versions(body, svc, who)
 

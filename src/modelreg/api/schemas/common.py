@@ -145,11 +145,16 @@ class PageOut(BaseModel, Generic[T]):
 
     @classmethod
     def of(cls, page: Page[Any], items: list[T]) -> Self:
-        return cls(
-            items=items,
-            total=page.total,
-            page=page.page,
-            size=page.size,
-            total_pages=page.total_pages,
-            next_page_token=page.next_page_token,
-        )
+        return cls(**page_doc(page, items))
+
+
+def page_doc(page: Page[Any], items: list[Any]) -> dict[str, Any]:
+    """The fields of a PageOut, as a plain document (see routes.common.json_response)."""
+    return {
+        "items": items,
+        "total": page.total,
+        "page": page.page,
+        "size": page.size,
+        "total_pages": page.total_pages,
+        "next_page_token": page.next_page_token,
+    }
