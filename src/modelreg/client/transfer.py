@@ -98,8 +98,8 @@ class TransferApi(FilesApi, LifecycleApi, VersionsApi, ModelsApi):
         ``create_model=True`` registers the model first when it does not exist yet;
         ``progress(done, total)`` hears about every uploaded chunk; other keyword
         arguments are sent as fields of the new version (``signature``, ``lineage``, ...).
-        Returns the READY version. If an upload fails the version is marked
-        FAILED_REGISTRATION (best effort) and the error is raised."""
+        Returns the READY version, with its ``files`` listed. If an upload fails the
+        version is marked FAILED_REGISTRATION (best effort) and the error is raised."""
         local = _walk(Path(path))
         declared: list[Json] = []
         for rel, file in local:
@@ -146,7 +146,7 @@ class TransferApi(FilesApi, LifecycleApi, VersionsApi, ModelsApi):
         if alias is not None:
             self.set_alias(model, alias, number, workspace=workspace)
             version = self.get_version(model, number, workspace=workspace)
-        return version
+        return {**version, "files": declared}
 
     def _ensure_model(self, model: str, workspace: str) -> None:
         try:
