@@ -23,9 +23,8 @@ class Cli:
     config: Path
 
     def env(self, **extra: str) -> dict[str, str]:
-        return clean_env(
-            MODELREG_URL=self.server.base_url, MODELREG_CONFIG=str(self.config), **extra
-        )
+        base = {"MODELREG_URL": self.server.base_url, "MODELREG_CONFIG": str(self.config)}
+        return clean_env(**{**base, **extra})
 
     def run(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return run_cli(*args, cwd=self.cwd, env=self.env(**env))
