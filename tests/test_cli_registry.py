@@ -12,16 +12,10 @@ import pytest
 
 from modelreg.client import Client
 from modelreg.client.config import CliConfig, save_cli_config
-from tests.cli_helpers import Cli, cli_against_a_server
+from tests.cli_helpers import Cli
 from tests.servers import free_port, run_cli
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
-    with cli_against_a_server(tmp_path_factory.mktemp("cli-registry")) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")

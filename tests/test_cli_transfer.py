@@ -6,22 +6,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.cli_helpers import Cli, cli_against_a_server
+from tests.cli_helpers import Cli
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
-    with cli_against_a_server(tmp_path_factory.mktemp("cli-transfer")) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")
