@@ -4,6 +4,7 @@ progress goes to stderr only, and failures are one clear line and a non-zero exi
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -59,6 +60,11 @@ def test_push_a_folder_with_metadata_and_pull_it_back_by_alias(
         "run-17",
         "s3://bucket/run-17",
     )
+
+    files = {f["path"]: f for f in cli.json("versions", "files", "fraud", "champion")}
+    assert set(files) == set(_tree(model_dir))
+    big = (model_dir / "weights" / "big.bin").read_bytes()
+    assert files["weights/big.bin"]["sha256"] == hashlib.sha256(big).hexdigest()
 
     out = tmp_path / "out"
     r = cli.ok("pull", "fraud@champion", "-o", str(out))

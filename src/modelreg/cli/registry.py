@@ -141,6 +141,20 @@ def get_version(
         output.files_table(files)
 
 
+@versions_app.command("files")
+def list_files(
+    ctx: typer.Context,
+    model: Model,
+    version: Annotated[str, typer.Argument(help="Number, alias or 'latest'.")] = "latest",
+    workspace: Workspace = "default",
+    as_json: AsJson = False,
+) -> None:
+    """List a version's files (path, size, sha256)."""
+    with client_of(ctx) as c:
+        files = c.list_files(model, version, workspace=workspace)
+    output.show(files, as_json, output.files_table)
+
+
 def search(
     ctx: typer.Context,
     filter: Annotated[
