@@ -50,10 +50,10 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
-    """The real ``modelreg`` console script against one real ``modelreg serve`` (SQLite)
-    per test module."""
+    """The real ``modelreg`` console script against one real ``modelreg serve`` (SQLite),
+    shared by the CLI and SDK test modules (each uses its own model names)."""
     with cli_against_a_server(tmp_path_factory.mktemp("cli")) as c:
         yield c
 

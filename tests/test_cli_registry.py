@@ -27,11 +27,11 @@ def sdk(cli: Cli) -> Iterator[Client]:
 
 @pytest.fixture(scope="module")
 def scorer(sdk: Client) -> str:
-    """A model with versions 1-3 (auc 0.80, 0.90, 0.95), tagged team=risk."""
-    sdk.create_model("scorer", tags={"team": "risk"})
+    """A model with versions 1-3 (auc 0.80, 0.90, 0.95), tagged team=scoring."""
+    sdk.create_model("scorer", tags={"team": "scoring"})
     for i, auc in enumerate((0.80, 0.90, 0.95), start=1):
         sdk.create_version(
-            "scorer", metrics=[{"key": "auc", "value": auc}], tags={"team": "risk", "i": str(i)}
+            "scorer", metrics=[{"key": "auc", "value": auc}], tags={"team": "scoring", "i": str(i)}
         )
     sdk.create_model("other")
     sdk.create_version("other", metrics=[{"key": "auc", "value": 0.99}], tags={"team": "ops"})
@@ -87,7 +87,7 @@ def test_versions_list_with_a_filter_and_an_order(cli: Cli, scorer: str) -> None
 def test_search_across_models_in_both_forms(cli: Cli, scorer: str) -> None:
     query = (
         "search",
-        "tags.team = 'risk' AND metrics.auc > 0.85",
+        "tags.team = 'scoring' AND metrics.auc > 0.85",
         "--order-by",
         "metrics.auc DESC",
     )

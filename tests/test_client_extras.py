@@ -1,5 +1,5 @@
 """The SDK's pages, aliases, progress callbacks, references and config fallbacks, against
-the real server of the ``cli`` fixture (one ``modelreg serve`` for the module)."""
+the real server of the ``cli`` fixture."""
 
 from __future__ import annotations
 
@@ -147,3 +147,21 @@ def test_the_saved_token_only_goes_to_its_own_server(
         assert c.token == "from-env"
     with Client(token="given") as c:
         assert c.token == "given"
+
+
+def test_the_public_surface_is_pinned() -> None:
+    import modelreg.client
+
+    assert sorted(modelreg.client.__all__) == [
+        "ChecksumMismatch",
+        "Client",
+        "DEFAULT_URL",
+        "DEFAULT_WORKSPACE",
+        "Page",
+        "Pager",
+        "Progress",
+        "VersionRef",
+        "parse_ref",
+    ]
+    for name in modelreg.client.__all__:
+        assert getattr(modelreg.client, name) is not None

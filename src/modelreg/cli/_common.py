@@ -68,6 +68,7 @@ Workspace = Annotated[
     str,
     typer.Option("--workspace", "-w", help="Workspace of the model.", envvar="MODELREG_WORKSPACE"),
 ]
+VersionArg = Annotated[str, typer.Argument(help="Number, alias or 'latest'.")]
 AsJson = Annotated[
     bool, typer.Option("--json", help="Print JSON on stdout (and nothing else there).")
 ]

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from modelreg.cli import output
-from modelreg.cli._common import AsJson, Workspace, client_of
+from modelreg.cli._common import AsJson, VersionArg, Workspace, client_of
 
 alias_app = typer.Typer(help="Aliases: named pointers such as @champion.", no_args_is_help=True)
 
@@ -65,7 +65,7 @@ def list_aliases(
 def stage(
     ctx: typer.Context,
     model: Model,
-    version: Annotated[str, typer.Argument(help="Number, alias or 'latest'.")],
+    version: VersionArg,
     to: Annotated[
         str, typer.Argument(metavar="STAGE", help="None, Staging, Production or Archived.")
     ],

@@ -11,6 +11,7 @@ from modelreg.cli._common import (
     AsJson,
     KeyValues,
     Limit,
+    VersionArg,
     Workspace,
     client_of,
     key_values,
@@ -124,7 +125,7 @@ def list_versions(
 def get_version(
     ctx: typer.Context,
     model: Model,
-    version: Annotated[str, typer.Argument(help="Number, alias or 'latest'.")] = "latest",
+    version: VersionArg = "latest",
     workspace: Workspace = "default",
     as_json: AsJson = False,
 ) -> None:
@@ -145,7 +146,7 @@ def get_version(
 def list_files(
     ctx: typer.Context,
     model: Model,
-    version: Annotated[str, typer.Argument(help="Number, alias or 'latest'.")] = "latest",
+    version: VersionArg = "latest",
     workspace: Workspace = "default",
     as_json: AsJson = False,
 ) -> None:
