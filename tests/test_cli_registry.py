@@ -150,3 +150,11 @@ def test_url_comes_from_the_option_then_the_environment_then_the_config(
     r = run_cli("models", "list", "--json", cwd=tmp_path, env=env)
     assert r.returncode == 0, r.stderr
     assert "scorer" in [m["name"] for m in json.loads(r.stdout)]
+
+
+def test_versions_delete_prints_what_went_in_json(cli: Cli, sdk: Client, scorer: str) -> None:
+    gone = cli.json("versions", "delete", "other", "1", "--yes")
+    assert gone == {"deleted": "version", "workspace": "default", "model": "other", "version": 1}
+    r = cli.fails("versions", "get", "other", "1")
+    assert r.stderr.startswith("error: NOT_FOUND: ")
+    assert cli.ok("--version").stdout.startswith("modelreg ")

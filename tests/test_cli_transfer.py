@@ -136,3 +136,11 @@ def test_pull_of_an_unknown_ref(cli: Cli, tmp_path: Path, ref: str, message: str
 def test_a_bad_metric_is_a_usage_error(cli: Cli, model_dir: Path) -> None:
     r = cli.fails("push", str(model_dir), "--model", "fraud", "--metric", "auc=high", code=2)
     assert "metric 'auc' needs a number" in r.stderr
+
+
+def test_a_local_file_error_is_one_line(cli: Cli, model_dir: Path, tmp_path: Path) -> None:
+    cli.ok("push", str(model_dir), "--model", "fraud")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("in the way")
+    r = cli.fails("pull", "fraud", "-o", str(blocker))
+    assert r.stderr == f"error: File exists: {blocker}\n"

@@ -45,11 +45,13 @@ def delete_alias(
     alias: Alias,
     workspace: Workspace = "default",
     expected: Expected = None,
+    as_json: AsJson = False,
 ) -> None:
     """Remove an alias (the version stays)."""
     with client_of(ctx) as c:
         c.delete_alias(model, alias, expected, workspace=workspace)
-    output.say(f"deleted alias {model}@{alias}")
+    gone = {"deleted": "alias", "workspace": workspace, "model": model, "alias": alias}
+    output.show(gone, as_json, lambda _: output.say(f"deleted alias {model}@{alias}"))
 
 
 @alias_app.command("list")

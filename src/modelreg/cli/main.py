@@ -32,6 +32,14 @@ DatabaseUrl = Annotated[
 ]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from modelreg import __version__
+
+        typer.echo(f"modelreg {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     ctx: typer.Context,
@@ -47,6 +55,10 @@ def main(
         str | None,
         typer.Option("--token", help="Bearer token [env MODELREG_TOKEN, then the CLI config]"),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_print_version, help="Show the version."),
+    ] = False,
 ) -> None:
     """modelreg: a self-hostable model registry."""
     ctx.obj = Connection(url, token)

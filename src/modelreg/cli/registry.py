@@ -24,6 +24,7 @@ models_app = typer.Typer(help="Registered models.", no_args_is_help=True)
 versions_app = typer.Typer(help="Versions of a model.", no_args_is_help=True)
 
 Model = Annotated[str, typer.Argument(help="Model name (or id).")]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")]
 Filter = Annotated[
     str | None,
     typer.Option("--filter", "-f", help='The filter language, e.g. "metrics.auc > 0.9".'),
@@ -85,14 +86,16 @@ def delete_model(
     ctx: typer.Context,
     model: Model,
     workspace: Workspace = "default",
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+    yes: Yes = False,
+    as_json: AsJson = False,
 ) -> None:
     """Delete a model and all its versions."""
     if not yes:
         typer.confirm(f"Delete model {workspace}/{model} and all its versions?", abort=True)
     with client_of(ctx) as c:
         c.delete_model(model, workspace=workspace)
-    output.say(f"deleted model {workspace}/{model}")
+    gone = {"deleted": "model", "workspace": workspace, "model": model}
+    output.show(gone, as_json, lambda _: output.say(f"deleted model {workspace}/{model}"))
 
 
 @versions_app.command("list")
@@ -140,6 +143,24 @@ def get_version(
     if files:
         output.say("")
         output.files_table(files)
+
+
+@versions_app.command("delete")
+def delete_version(
+    ctx: typer.Context,
+    model: Model,
+    version: Annotated[int, typer.Argument(help="Version number.")],
+    workspace: Workspace = "default",
+    yes: Yes = False,
+    as_json: AsJson = False,
+) -> None:
+    """Delete a version; its number is never reused."""
+    if not yes:
+        typer.confirm(f"Delete version {version} of {workspace}/{model}?", abort=True)
+    with client_of(ctx) as c:
+        c.delete_version(model, version, workspace=workspace)
+    gone = {"deleted": "version", "workspace": workspace, "model": model, "version": version}
+    output.show(gone, as_json, lambda _: output.say(f"deleted {model}:{version}"))
 
 
 @versions_app.command("files")
