@@ -31,6 +31,18 @@ Filter = Annotated[
 ]
 
 
+def _confirm(yes: bool, question: str) -> None:
+    """Ask before deleting, unless --yes (no answer, as from a pipe, means no)."""
+    if not yes:
+        typer.confirm(question, abort=True)
+
+
+def _deleted(as_json: bool, what: str, **key: str | int) -> None:
+    """Say what was deleted: ``{"deleted": kind, workspace, model, ...}`` with --json."""
+    kind = "version" if "version" in key else "model"
+    output.show({"deleted": kind, **key}, as_json, lambda _: output.say(f"deleted {what}"))
+
+
 @models_app.command("list")
 def list_models(
     ctx: typer.Context,
@@ -90,12 +102,10 @@ def delete_model(
     as_json: AsJson = False,
 ) -> None:
     """Delete a model and all its versions."""
-    if not yes:
-        typer.confirm(f"Delete model {workspace}/{model} and all its versions?", abort=True)
+    _confirm(yes, f"Delete model {workspace}/{model} and all its versions?")
     with client_of(ctx) as c:
         c.delete_model(model, workspace=workspace)
-    gone = {"deleted": "model", "workspace": workspace, "model": model}
-    output.show(gone, as_json, lambda _: output.say(f"deleted model {workspace}/{model}"))
+    _deleted(as_json, f"model {workspace}/{model}", workspace=workspace, model=model)
 
 
 @versions_app.command("list")
@@ -155,12 +165,10 @@ def delete_version(
     as_json: AsJson = False,
 ) -> None:
     """Delete a version; its number is never reused."""
-    if not yes:
-        typer.confirm(f"Delete version {version} of {workspace}/{model}?", abort=True)
+    _confirm(yes, f"Delete version {version} of {workspace}/{model}?")
     with client_of(ctx) as c:
         c.delete_version(model, version, workspace=workspace)
-    gone = {"deleted": "version", "workspace": workspace, "model": model, "version": version}
-    output.show(gone, as_json, lambda _: output.say(f"deleted {model}:{version}"))
+    _deleted(as_json, f"{model}:{version}", workspace=workspace, model=model, version=version)
 
 
 @versions_app.command("files")
