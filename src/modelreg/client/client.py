@@ -7,10 +7,14 @@ from types import TracebackType
 import httpx
 
 from modelreg.client._http import Http, resolve_connection
+from modelreg.client.files import FilesApi
+from modelreg.client.lifecycle import LifecycleApi
+from modelreg.client.models import ModelsApi
 from modelreg.client.transfer import TransferApi
+from modelreg.client.versions import VersionsApi
 
 
-class Client(TransferApi):
+class Client(TransferApi, FilesApi, LifecycleApi, VersionsApi, ModelsApi):
     """A synchronous client of a modelreg server.
 
     ``url`` defaults to ``$MODELREG_URL``, then the CLI config file, then
