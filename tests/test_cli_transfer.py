@@ -144,3 +144,14 @@ def test_a_local_file_error_is_one_line(cli: Cli, model_dir: Path, tmp_path: Pat
     blocker.write_text("in the way")
     r = cli.fails("pull", "fraud", "-o", str(blocker))
     assert r.stderr == f"error: File exists: {blocker}\n"
+
+
+def test_an_alias_that_fails_after_the_push_says_the_version_is_ready(
+    cli: Cli, model_dir: Path
+) -> None:
+    r = cli.fails("push", str(model_dir), "--model", "late-alias", "--alias", "latest")
+    assert r.stderr.startswith(
+        "error: INVALID_ARGUMENT: model:default/late-alias:1 is READY, but alias 'latest' "
+        "was not set: "
+    ), r.stderr
+    assert _version(cli, "late-alias", "1")["status"] == "READY"

@@ -144,7 +144,16 @@ class TransferApi(FilesApi, LifecycleApi, VersionsApi, ModelsApi):
                 )
             raise
         if alias is not None:
-            self.set_alias(model, alias, number, workspace=workspace)
+            try:
+                self.set_alias(model, alias, number, workspace=workspace)
+            except errors.RegistryError as exc:
+                # The version is registered and READY: say so, or a retry would push twice.
+                raise type(exc)(
+                    f"{version['fqn']} is READY, but alias {alias!r} was not set: {exc.message}",
+                    {**exc.details, "version": number},
+                    request_id=exc.request_id,
+                    status=exc.status,
+                ) from exc
             version = self.get_version(model, number, workspace=workspace)
         return {**version, "files": declared}
 
