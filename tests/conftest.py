@@ -16,6 +16,7 @@ from modelreg.blobs import LocalBlobStore
 from modelreg.config import Settings
 from modelreg.services import Services
 from modelreg.store.db import Database
+from tests.cli_helpers import Cli, cli_against_a_server
 from tests.databases import PostgresDatabases, SqliteDatabases, postgres_admin_url
 from tests.s3server import S3Server, environment_ci, start_s3_server
 
@@ -47,6 +48,14 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
         pytest.skip(f"S3 server unavailable: {e}")
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
+    """The real ``modelreg`` console script against one real ``modelreg serve`` (SQLite),
+    shared by the CLI and SDK test modules (each uses its own model names)."""
+    with cli_against_a_server(tmp_path_factory.mktemp("cli")) as c:
+        yield c
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])

@@ -32,9 +32,12 @@ def client(server: Server) -> Iterator[Client]:
         yield c
 
 
-def test_client_is_exported_and_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_client_is_exported_and_reads_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     assert modelreg.Client is Client
     assert "Client" in modelreg.__all__
+    monkeypatch.setenv("MODELREG_CONFIG", str(tmp_path / "no-config.json"))
     monkeypatch.delenv("MODELREG_URL", raising=False)
     monkeypatch.delenv("MODELREG_TOKEN", raising=False)
     with Client() as c:
@@ -264,7 +267,7 @@ def test_pull_checksum_mismatch_leaves_nothing(tmp_path: Path) -> None:
 def test_a_failed_push_marks_the_version_failed(
     client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from modelreg.client import client as client_module
+    from modelreg.client import transfer as client_module
 
     src = tmp_path / "model"
     src.mkdir()

@@ -1,5 +1,6 @@
-"""``modelreg serve`` and ``modelreg db upgrade``. Server modules are imported lazily so the
-client-side commands start fast."""
+"""The ``modelreg`` command: ``serve`` and ``db upgrade`` here, the client-side commands
+(push, pull, models, versions, search, alias, stage, promote) in their own modules over the
+SDK. Server modules are imported lazily so the client-side commands start fast."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ from typing import Annotated, Any
 
 import typer
 
-app = typer.Typer(help="modelreg: a self-hostable model registry.", no_args_is_help=True)
+from modelreg.cli import lifecycle, registry, transfer
+from modelreg.cli._common import App, Connection
+
+app = App(
+    help="modelreg: a self-hostable model registry.", no_args_is_help=True, rich_markup_mode=None
+)
 db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
@@ -24,6 +30,42 @@ DatabaseUrl = Annotated[
         help="SQLAlchemy URL, e.g. postgresql+psycopg://u:p@host/db [env MODELREG_DATABASE_URL]",
     ),
 ]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from modelreg import __version__
+
+        typer.echo(f"modelreg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            help="Server URL [env MODELREG_URL, then the CLI config; default "
+            "http://127.0.0.1:8080]",
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option("--token", help="Bearer token [env MODELREG_TOKEN, then the CLI config]"),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_print_version, help="Show the version."),
+    ] = False,
+) -> None:
+    """modelreg: a self-hostable model registry."""
+    ctx.obj = Connection(url, token)
+
+
+for _commands in (transfer, registry, lifecycle):
+    _commands.register(app)
 
 
 def _settings(**given: Any) -> Any:

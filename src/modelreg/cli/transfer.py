@@ -1,0 +1,135 @@
+"""``modelreg push`` and ``modelreg pull``, with progress bars on stderr."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from modelreg.cli import output
+from modelreg.cli._common import (
+    AsJson,
+    KeyValues,
+    Quiet,
+    Workspace,
+    client_of,
+    key_values,
+    metrics_of,
+)
+
+ProgressFn = Callable[[int, int], None]
+
+
+@contextmanager
+def progress_bar(label: str, quiet: bool) -> Iterator[ProgressFn | None]:
+    """A byte progress bar with speed and ETA on stderr, or None when ``quiet`` or when
+    stderr is not a terminal (logs and pipes get no bar)."""
+    console = Console(stderr=True)
+    if quiet or not console.is_terminal:
+        yield None
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        # No total yet: the bar pulses while push hashes the files or pull resolves.
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def push(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="A folder (every file below it) or one file.")],
+    model: Annotated[str, typer.Option("--model", "-m", help="The model to add a version to.")],
+    workspace: Workspace = "default",
+    alias: Annotated[str | None, typer.Option(help="Point this alias at the new version.")] = None,
+    metric: Annotated[
+        list[str] | None, typer.Option(metavar="KEY=NUMBER", help="Repeat for more.")
+    ] = None,
+    param: KeyValues = None,
+    tag: KeyValues = None,
+    description: Annotated[str | None, typer.Option(help="What changed.")] = None,
+    run_id: Annotated[str | None, typer.Option(help="The training run it came from.")] = None,
+    source: Annotated[str | None, typer.Option(help="Where it came from (a URI).")] = None,
+    create: Annotated[
+        bool, typer.Option("--create/--no-create", help="Register the model if it is new.")
+    ] = True,
+    quiet: Quiet = False,
+    as_json: AsJson = False,
+) -> None:
+    """Register a folder (or a file) as a new version: every file is checksummed,
+    streamed up, and verified by the server before the version becomes READY."""
+    with client_of(ctx) as c, progress_bar(f"push {model}", quiet) as progress:
+        v = c.push(
+            path,
+            model,
+            workspace=workspace,
+            description=description,
+            metrics=metrics_of(metric),
+            params=key_values(param, "--param"),
+            tags=key_values(tag, "--tag"),
+            alias=alias,
+            run_id=run_id,
+            source=source,
+            create_model=create,
+            progress=progress,
+        )
+    if as_json:
+        output.print_json(v)
+        return
+    sizes = [int(f["size"]) for f in v.get("files", [])]
+    at = f" @{alias}" if alias else ""
+    output.say(f"pushed {v['fqn']}{at}: {len(sizes)} files, {output.human_size(sum(sizes))}")
+
+
+def pull(
+    ctx: typer.Context,
+    ref: Annotated[
+        str, typer.Argument(help="fraud@champion, fraud:3, fraud (its latest) or an FQN.")
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Folder to write to [default: ./MODEL].")
+    ] = None,
+    workspace: Workspace = "default",
+    quiet: Quiet = False,
+    as_json: AsJson = False,
+) -> None:
+    """Download a version's files, each verified against its recorded sha256."""
+    from modelreg.client import parse_ref
+
+    dest = out if out is not None else Path(parse_ref(ref, workspace).model)
+    with client_of(ctx) as c, progress_bar(f"pull {ref}", quiet) as progress:
+        v = c.pull(ref, dest, workspace=workspace, progress=progress)
+    files = v["files"]
+    if as_json:
+        output.print_json({**v, "dest": str(dest)})
+        return
+    total = sum(int(f["size"]) for f in files)
+    output.say(f"pulled {v['fqn']}: {len(files)} files, {output.human_size(total)} into {dest}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the root app."""
+    app.command("push")(push)
+    app.command("pull")(pull)

@@ -1,0 +1,108 @@
+"""A version's files: list, stream one up, stream one down, finalize."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from contextlib import suppress
+from pathlib import Path
+from typing import BinaryIO
+
+from modelreg.client._http import DEFAULT_WORKSPACE, ChecksumMismatch, Json, Resource, file_seg
+
+CHUNK_SIZE = 1024 * 1024
+
+#: Called with the number of bytes just sent or received.
+OnBytes = Callable[[int], None]
+
+
+def _read_chunks(f: BinaryIO, on_bytes: OnBytes | None) -> Iterator[bytes]:
+    while chunk := f.read(CHUNK_SIZE):
+        yield chunk
+        if on_bytes is not None:
+            on_bytes(len(chunk))
+
+
+class FilesApi(Resource):
+    """The file methods of :class:`modelreg.Client`."""
+
+    def _file_path(self, workspace: str, model: str, version: int | str, path: str) -> str:
+        return f"{self._version_path(workspace, model, version)}/files/{file_seg(path)}"
+
+    def list_files(
+        self, model: str, version: int | str, *, workspace: str = DEFAULT_WORKSPACE
+    ) -> list[Json]:
+        """The files of a version: ``[{path, size, sha256}]``."""
+        body = self._http.call("GET", f"{self._version_path(workspace, model, version)}/files")
+        return list(body.get("items", []))
+
+    def upload_file(
+        self,
+        model: str,
+        version: int,
+        path: str,
+        local: str | os.PathLike[str],
+        *,
+        sha256: str | None = None,
+        workspace: str = DEFAULT_WORKSPACE,
+        on_bytes: OnBytes | None = None,
+    ) -> Json:
+        """Stream one local file to a PENDING_REGISTRATION version; with ``sha256`` the
+        server refuses bytes that do not match it."""
+        local = Path(local)
+        size = local.stat().st_size
+        headers = {"Content-Type": "application/octet-stream", "Content-Length": str(size)}
+        if sha256 is not None:
+            headers["X-Checksum-Sha256"] = sha256
+        url = self._file_path(workspace, model, version, path)
+        with local.open("rb") as f:
+            response = self._http.request(
+                "PUT", url, content=_read_chunks(f, on_bytes), headers=headers
+            )
+        return response.json()  # type: ignore[no-any-return]
+
+    def finalize(self, model: str, version: int, *, workspace: str = DEFAULT_WORKSPACE) -> Json:
+        """Check every declared file arrived and make the version READY."""
+        path = f"{self._version_path(workspace, model, version)}/finalize"
+        return self._http.call("POST", path)  # type: ignore[no-any-return]
+
+    def download_file(
+        self,
+        model: str,
+        version: int | str,
+        path: str,
+        target: str | os.PathLike[str],
+        *,
+        sha256: str | None = None,
+        workspace: str = DEFAULT_WORKSPACE,
+        on_bytes: OnBytes | None = None,
+    ) -> None:
+        """Stream one file of a version to ``target``; with ``sha256``, verify it while
+        writing (a mismatch raises ChecksumMismatch and leaves no file behind)."""
+        target = Path(target)
+        partial = target.with_name(target.name + ".modelreg-partial")
+        url = self._file_path(workspace, model, version, path)
+        h = hashlib.sha256()
+        response = self._http.request("GET", url, stream=True, headers={"Accept": "*/*"})
+        try:
+            with partial.open("wb") as out:
+                for chunk in response.iter_bytes(CHUNK_SIZE):
+                    h.update(chunk)
+                    out.write(chunk)
+                    if on_bytes is not None:
+                        on_bytes(len(chunk))
+            if sha256 is not None and h.hexdigest() != sha256:
+                raise ChecksumMismatch(
+                    f"{path}: downloaded sha256 {h.hexdigest()} != recorded {sha256}",
+                    {"path": path, "expected": sha256, "actual": h.hexdigest()},
+                    request_id=response.headers.get("x-request-id"),
+                    status=response.status_code,
+                )
+            os.replace(partial, target)
+        except BaseException:
+            with suppress(FileNotFoundError):
+                partial.unlink()
+            raise
+        finally:
+            response.close()
