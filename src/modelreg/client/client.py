@@ -19,6 +19,8 @@ DEFAULT_URL = "http://127.0.0.1:8080"
 DEFAULT_WORKSPACE = "default"
 CHUNK_SIZE = 1024 * 1024
 _API = "/api/v1"
+# The artifact types an FQN may start with (``model`` is the registry's own models).
+FQN_TYPES = frozenset({"model", "artifact", "dataset", "plot", "image", "chat_prompt"})
 
 Json = dict[str, Any]
 
@@ -462,9 +464,15 @@ class Client:
     ) -> None:
         """Stream one file of a version to ``target``; with ``sha256``, verify it while
         writing (a mismatch raises ChecksumMismatch and leaves no file behind)."""
+        self._download(self._version_path(workspace, model, version), path, target, sha256)
+
+    def _download(
+        self, base: str, path: str, target: str | os.PathLike[str], sha256: str | None
+    ) -> None:
+        """Stream the file ``path`` of the version at URL path ``base`` to ``target``."""
         target = Path(target)
         partial = target.with_name(target.name + ".modelreg-partial")
-        url = f"{self._version_path(workspace, model, version)}/files/{_file_seg(path)}"
+        url = f"{base}/files/{_file_seg(path)}"
         h = hashlib.sha256()
         response = self._request("GET", url, stream=True, headers={"Accept": "*/*"})
         try:
@@ -545,8 +553,10 @@ class Client:
         return version
 
     def _resolve_ref(self, ref: str, workspace: str) -> Json:
-        """The version ``ref`` names: 'model@alias', 'model:3', 'model' or an FQN."""
-        if ref.startswith("model:") and "/" in ref:
+        """The version ``ref`` names: 'model@alias', 'model:3', 'model' or an FQN (of a
+        model version or of an artifact version, e.g. 'dataset:ws/transactions:3')."""
+        kind, sep, rest = ref.partition(":")
+        if sep and kind in FQN_TYPES and "/" in rest:
             return self.resolve(ref)
         if "@" in ref:
             model, _, alias = ref.rpartition("@")
@@ -560,24 +570,29 @@ class Client:
         self, ref: str, dest: str | os.PathLike[str], *, workspace: str = DEFAULT_WORKSPACE
     ) -> Json:
         """Download every file of the version ``ref`` names ('fraud@champion', 'fraud:3',
-        'fraud' for the latest, or 'model:ws/fraud:champion') into the folder ``dest``,
-        verifying each sha256. Returns the version."""
+        'fraud' for the latest, or an FQN: 'model:ws/fraud:champion', 'dataset:ws/tx:3')
+        into the folder ``dest``, verifying each sha256. Returns the version."""
         version = self._resolve_ref(ref, workspace)
-        ws, model, number = version["workspace"], version["model_name"], version["number"]
+        ws, number = version["workspace"], version["number"]
+        if "artifact_id" in version:  # an artifact version
+            artifact = f"{_API}/workspaces/{_seg(ws)}/artifacts/{_seg(version['name'])}"
+            base = f"{artifact}/versions/{number}"
+        else:
+            base = self._version_path(ws, version["model_name"], number)
         if version.get("status", "READY") != "READY":
             raise errors.FailedPrecondition(
                 f"{version.get('fqn', ref)} is {version['status']}, not READY: nothing to pull",
                 {"ref": ref, "status": version["status"]},
             )
-        files = self.list_files(model, number, workspace=ws)
+        files = list(self._call("GET", f"{base}/files").get("items", []))
         root = Path(dest)
         root.mkdir(parents=True, exist_ok=True)
-        base = root.resolve()
+        inside = root.resolve()
         plan = []
         for f in files:
             rel = _safe_relative(f["path"])
             target = root.joinpath(*rel.parts)
-            if not target.resolve().is_relative_to(base):
+            if not target.resolve().is_relative_to(inside):
                 raise errors.InvalidArgument(
                     f"refusing file path {f['path']!r}: it would escape the destination",
                     {"path": f["path"]},
@@ -585,5 +600,5 @@ class Client:
             plan.append((f, target))
         for f, target in plan:
             target.parent.mkdir(parents=True, exist_ok=True)
-            self.download_file(model, number, f["path"], target, sha256=f["sha256"], workspace=ws)
+            self._download(base, f["path"], target, f["sha256"])
         return version

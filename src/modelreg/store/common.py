@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, exists, select
+from sqlalchemy import ColumnElement, Connection, Executable, Table, and_, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from modelreg.errors import AlreadyExists
 
 
 def upsert(
@@ -54,3 +57,29 @@ def merge_kv(
         [{owner_col: owner, "key": k, "value": v} for k, v in changes.items() if v is not None],
         (owner_col, "key"),
     )
+
+
+def next_number(conn: Connection, table: Table, owner_id: Any, now: Any) -> int | None:
+    """Hand out the next version number of a model or artifact row (None: the row is gone).
+
+    One UPDATE ... RETURNING: PostgreSQL's row lock (SQLite's write lock) makes concurrent
+    callers, in any number of server processes, each get a different number, and the row
+    stays locked for the rest of the transaction.
+    """
+    number: int | None = conn.execute(
+        update(table)
+        .where(table.c.id == owner_id)
+        .values(last_number=table.c.last_number + 1, updated_at=now)
+        .returning(table.c.last_number)
+    ).scalar()
+    return number
+
+
+def insert_unique(conn: Connection, stmt: Executable, taken: AlreadyExists) -> None:
+    """Run an INSERT in a savepoint; a unique-key clash raises ``taken`` and leaves the
+    transaction usable."""
+    try:
+        with conn.begin_nested():
+            conn.execute(stmt)
+    except IntegrityError:
+        raise taken from None
