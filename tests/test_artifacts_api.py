@@ -365,3 +365,53 @@ def test_model_lineage_links_resolve_to_artifact_versions(client: TestClient) ->
     body = ok(client.get(f"{API}/model-versions/{mv['id']}/lineage"))
     links = {link["target"]: link["resolved"] for link in body["links"]}
     assert links["dataset:risk/tx:1"] is None
+
+
+def test_patch_a_version(client: TestClient) -> None:
+    artifact(client, "d")
+    version(client, "d", description="first", metadata={"a": 1}, tags=["x"], version_alias="v1")
+    url = f"{API}/artifacts/d/versions/1"
+    v = ok(client.patch(url, json={"description": "second"}))
+    assert (v["description"], v["metadata"], v["tags"], v["version_alias"]) == (
+        "second",
+        {"a": 1},
+        ["x"],
+        "v1",
+    )
+    v = ok(
+        client.patch(url, json={"metadata": {"b": 2}, "tags": ["y", "z"], "version_alias": None})
+    )
+    assert (v["metadata"], v["tags"], v["version_alias"]) == ({"b": 2}, ["y", "z"], None)
+    assert ok(client.get(url)) == v
+    # READY may fail later, never go back to pending; a failed upload is marked so.
+    assert_error(
+        client.patch(url, json={"status": "PENDING_REGISTRATION"}), 409, "FAILED_PRECONDITION"
+    )
+    pending = version(client, "d", status="PENDING_REGISTRATION")["number"]
+    failed = ok(
+        client.patch(
+            f"{API}/artifacts/d/versions/{pending}",
+            json={"status": "FAILED_REGISTRATION", "status_message": "upload aborted"},
+        )
+    )
+    assert (failed["status"], failed["status_message"]) == ("FAILED_REGISTRATION", "upload aborted")
+    assert_error(
+        client.put(f"{API}/artifacts/d/versions/{pending}/files/a", content=b"x"),
+        409,
+        "FAILED_PRECONDITION",
+    )
+    for body in (
+        {"status": None},
+        {"metadata": None},
+        {"tags": None},
+        {"metadata": {".x": 1}},
+        {"version_alias": "a/b"},
+        {"status": "NOPE"},
+        {"name": "x"},
+    ):
+        assert_error(client.patch(url, json=body), 400, "INVALID_ARGUMENT")
+    assert ok(client.get(url)) == v
+    assert_error(client.patch(f"{API}/artifacts/d/versions/9", json={}), 404, "NOT_FOUND")
+    assert_error(
+        client.patch(f"{API}/artifacts/d/versions/latest", json={}), 400, "INVALID_ARGUMENT"
+    )

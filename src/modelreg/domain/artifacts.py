@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from modelreg.domain import names
-from modelreg.domain.entities import FileInfo, Version, VersionStatus
+from modelreg.domain.entities import UNSET, FileInfo, Unset, Version, VersionStatus
 from modelreg.errors import InvalidArgument
 
 JSON = dict[str, Any]
@@ -110,6 +110,18 @@ class NewArtifactVersion:
     tags: tuple[str, ...] = ()
     status: VersionStatus = VersionStatus.READY
     files: tuple[FileInfo, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactVersionPatch:
+    """Fields left UNSET are untouched; ``metadata`` and ``tags`` replace the old ones."""
+
+    description: str | Unset | None = UNSET
+    version_alias: str | Unset | None = UNSET
+    metadata: JSON | Unset = UNSET
+    tags: tuple[str, ...] | Unset = UNSET
+    status: VersionStatus | Unset = UNSET
+    status_message: str | Unset | None = UNSET
 
 
 @dataclass(frozen=True, slots=True)

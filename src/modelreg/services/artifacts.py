@@ -14,7 +14,9 @@ from modelreg.domain.artifacts import (
     Artifact,
     ArtifactType,
     ArtifactVersion,
+    ArtifactVersionPatch,
     ArtifactVersionQuery,
+    FileOwner,
     Fqn,
     NewArtifact,
     NewArtifactVersion,
@@ -23,11 +25,11 @@ from modelreg.domain.artifacts import (
     check_metadata_keys,
     parse_fqn,
 )
-from modelreg.domain.entities import Principal, Version, VersionStatus
+from modelreg.domain.entities import Principal, Unset, Version, VersionStatus
 from modelreg.errors import ArtifactNotFound, InvalidArgument, NotFound
 from modelreg.query.paging import Page, PageQuery, PageRequest
 from modelreg.services.base import Action, ServiceBase
-from modelreg.services.versions import VersionService
+from modelreg.services.versions import VersionService, check_status_move
 from modelreg.store import artifact_view as view_store
 from modelreg.store import artifacts as store
 from modelreg.store import models as model_store
@@ -158,6 +160,24 @@ class ArtifactService(ServiceBase):
             req, bound = self.page_request(query, "artifact-versions", artifact_id)
             items, sl = store.list_versions(conn, artifact_id, req)
         return self.to_page(items, sl, req, bound)
+
+    def update_version(
+        self, who: Principal, workspace: str, name: str, number: int, patch: ArtifactVersionPatch
+    ) -> ArtifactVersion:
+        """Change the fields sent; a READY version never goes back to pending (its files
+        are frozen), but may be marked FAILED_REGISTRATION."""
+        workspace = self._check(who, workspace, name, Action.WRITE)
+        if isinstance(patch.metadata, dict):
+            check_metadata_keys(patch.metadata)
+        if isinstance(patch.version_alias, str):
+            names.version_display_name(patch.version_alias, "version_alias")
+        with self.db.write() as conn:
+            artifact_id = store.resolve_id(conn, ws_store.get(conn, workspace), name, lock=True)
+            version_id = self.resolve(conn, artifact_id, name, str(number))
+            if not isinstance(patch.status, Unset):
+                check_status_move(conn, version_id, number, patch.status, FileOwner.ARTIFACT)
+            store.update_version(conn, version_id, patch, self.clock())
+            return store.get_version(conn, version_id)
 
     def delete_version(self, who: Principal, workspace: str, name: str, number: int) -> None:
         """Delete a version; its number is never handed out again."""

@@ -34,6 +34,18 @@ from modelreg.store import workspaces as ws_store
 _FORBIDDEN_MOVES = {(VersionStatus.READY, VersionStatus.PENDING_REGISTRATION)}
 
 
+def check_status_move(
+    conn: Connection, version_id: UUID, number: int, to: VersionStatus, owner: FileOwner
+) -> None:
+    """FAILED_PRECONDITION unless a model or artifact version may move to ``to``."""
+    current = file_store.status_of(conn, version_id, owner)
+    if (current, to) in _FORBIDDEN_MOVES:
+        raise FailedPrecondition(
+            f"version {number} is {current.value} and cannot become {to.value}",
+            {"status": current.value},
+        )
+
+
 class VersionService(ServiceBase):
     def _model(self, conn: Connection, workspace: str, model: str) -> tuple[Workspace, UUID]:
         ws = ws_store.get(conn, workspace)
@@ -148,13 +160,7 @@ class VersionService(ServiceBase):
             # below pointing at a missing row (a foreign-key error, i.e. a 500).
             version_id = store.resolve_id(conn, model_id, number, model, lock=True)
             if not isinstance(patch.status, Unset):
-                current = file_store.status_of(conn, version_id, FileOwner.MODEL)
-                if (current, patch.status) in _FORBIDDEN_MOVES:
-                    raise FailedPrecondition(
-                        f"version {number} is {current.value} and cannot become "
-                        f"{patch.status.value}",
-                        {"status": current.value},
-                    )
+                check_status_move(conn, version_id, number, patch.status, FileOwner.MODEL)
             store.update_fields(conn, version_id, patch, self.clock())
             self.enforce_exclusive(conn, model_id, version_id, set_keys)
             return store.get_by_id(conn, version_id)

@@ -8,20 +8,21 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Row, Select, and_, func, insert, select
+from sqlalchemy import Connection, Row, Select, and_, func, insert, select, update
 from uuid_utils.compat import uuid7
 
 from modelreg.domain.artifacts import (
     Artifact,
     ArtifactType,
     ArtifactVersion,
+    ArtifactVersionPatch,
     NewArtifact,
     NewArtifactVersion,
     Source,
     SourceType,
     SubjectType,
 )
-from modelreg.domain.entities import VersionStatus, Workspace
+from modelreg.domain.entities import Unset, VersionStatus, Workspace
 from modelreg.errors import AlreadyExists, ArtifactNotFound
 from modelreg.query.paging import PageRequest
 from modelreg.store import common, files
@@ -230,11 +231,7 @@ def insert_version(
             declared_files=files.declared_rows(new.files),
         )
     )
-    if new.tags:
-        conn.execute(
-            insert(artifact_version_tags),
-            [{"version_id": version_id, "tag": t} for t in dict.fromkeys(new.tags)],
-        )
+    _insert_tags(conn, version_id, new.tags)
     return version_id
 
 
@@ -276,6 +273,31 @@ def list_versions(
     stmt = version_query().where(_V.artifact_id == artifact_id)
     sl = paginate(conn, stmt, [(_V.number, True)], req)
     return load_versions(conn, sl.rows), sl
+
+
+def update_version(
+    conn: Connection, version_id: UUID, patch: ArtifactVersionPatch, now: datetime
+) -> None:
+    values: dict[str, Any] = {"updated_at": now}
+    for f in ("description", "version_alias", "metadata", "status_message"):
+        value = getattr(patch, f)
+        if not isinstance(value, Unset):
+            values[f] = value
+    if not isinstance(patch.status, Unset):
+        values["status"] = patch.status.value
+    conn.execute(update(artifact_versions).where(_V.id == version_id).values(**values))
+    if not isinstance(patch.tags, Unset):
+        t = artifact_version_tags.c
+        conn.execute(artifact_version_tags.delete().where(t.version_id == version_id))
+        _insert_tags(conn, version_id, patch.tags)
+
+
+def _insert_tags(conn: Connection, version_id: UUID, tags: Sequence[str]) -> None:
+    if tags:
+        conn.execute(
+            insert(artifact_version_tags),
+            [{"version_id": version_id, "tag": t} for t in dict.fromkeys(tags)],
+        )
 
 
 def delete_version(conn: Connection, version_id: UUID) -> None:

@@ -16,6 +16,7 @@ from modelreg.api.schemas.artifacts import (
     ArtifactVersionIn,
     ArtifactVersionOut,
     ArtifactVersionPage,
+    ArtifactVersionPatchIn,
     ArtifactVersionView,
     ArtifactVersionViewPage,
     PaginationOut,
@@ -87,6 +88,19 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
     ) -> ArtifactVersionOut:
         """A version by number, or ``latest`` (the highest READY number)."""
         return ArtifactVersionOut.of(svc.artifacts.get_version(who, ws, name_or_id, version))
+
+    @router.patch("/{name_or_id}/versions/{version}", responses=errors_doc(404, 409))
+    def update_artifact_version(
+        name_or_id: NameOrId,
+        version: Number,
+        body: ArtifactVersionPatchIn,
+        ws: Ws,
+        svc: Svc,
+        who: Caller,
+    ) -> ArtifactVersionOut:
+        """Change only the fields sent (e.g. mark a failed upload FAILED_REGISTRATION)."""
+        v = svc.artifacts.update_version(who, ws, name_or_id, version, body.to_domain())
+        return ArtifactVersionOut.of(v)
 
     @router.delete("/{name_or_id}/versions/{version}", status_code=204, responses=errors_doc(404))
     def delete_artifact_version(

@@ -25,6 +25,7 @@ from modelreg.domain.artifacts import (
     Artifact,
     ArtifactType,
     ArtifactVersion,
+    ArtifactVersionPatch,
     NewArtifact,
     NewArtifactVersion,
     Source,
@@ -35,7 +36,7 @@ from modelreg.domain.artifacts import (
     model_tag,
     usage_code_snippet,
 )
-from modelreg.domain.entities import FileInfo, Version, VersionStatus
+from modelreg.domain.entities import UNSET, FileInfo, Version, VersionStatus
 from modelreg.errors import InvalidArgument
 
 TypeText = Annotated[str, _text(32, 1)]
@@ -151,6 +152,31 @@ class ArtifactVersionIn(StrictIn):
             tags=tuple(self.tags),
             status=status,
             files=tuple(FileInfo(f.path, f.size, f.sha256) for f in self.files),
+        )
+
+
+class ArtifactVersionPatchIn(StrictIn):
+    """Only the fields sent change; ``metadata`` and ``tags`` replace the old ones."""
+
+    description: Description | None = None
+    version_alias: VersionNameText | None = None
+    metadata: dict[str, Any] | None = Field(None, max_length=1000)
+    tags: list[TagText] | None = Field(None, max_length=1000)
+    status: Status | None = None
+    status_message: Description | None = None
+
+    def to_domain(self) -> ArtifactVersionPatch:
+        sent = self.model_fields_set
+        for f in ("status", "metadata", "tags"):
+            if f in sent and getattr(self, f) is None:
+                raise InvalidArgument(f"{f} cannot be null", {"field": f})
+        return ArtifactVersionPatch(
+            description=self.description if "description" in sent else UNSET,
+            version_alias=self.version_alias if "version_alias" in sent else UNSET,
+            metadata=dict(self.metadata) if self.metadata is not None else UNSET,
+            tags=tuple(self.tags) if self.tags is not None else UNSET,
+            status=self.status if self.status is not None else UNSET,
+            status_message=self.status_message if "status_message" in sent else UNSET,
         )
 
 
