@@ -292,3 +292,16 @@ def test_usage_code_snippet_fetches_the_version(
     exec(snippets[m["id"]], scope)
     assert scope["version"]["id"] == m["id"]
     assert (tmp_path / "fraud" / "model.pkl").read_bytes() == b"pickle"
+
+
+def test_one_version_by_id(client: TestClient) -> None:
+    _seed(client)
+    listed = view(client, include_internal_metadata="true")["data"]
+    for item in listed:
+        got = ok(client.get(f"{VIEW}/{item['id']}", params={"include_internal_metadata": True}))
+        assert got == item
+    plain = ok(client.get(f"{VIEW}/{listed[0]['id']}"))
+    assert not any(k.startswith(".") for k in plain["manifest"]["metadata"])
+    missing = "00000000-0000-0000-0000-000000000000"
+    assert_error(client.get(f"{VIEW}/{missing}"), 404, "NOT_FOUND")
+    assert_error(client.get(f"{VIEW}/not-a-uuid"), 400, "INVALID_ARGUMENT")

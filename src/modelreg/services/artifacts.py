@@ -204,6 +204,26 @@ class ArtifactService(ServiceBase):
         assert sl.total is not None
         return items, sl.total
 
+    def view_item(self, who: Principal, version_id: UUID) -> ViewItem:
+        """One artifact version or model version by id, as the view shows it."""
+        with self.db.read() as conn:
+            found: Version | ArtifactVersion
+            try:
+                found = store.get_version(conn, version_id)
+            except ArtifactNotFound:
+                try:
+                    found = version_store.get_by_id(conn, version_id)
+                except NotFound:
+                    raise ArtifactNotFound(
+                        f"artifact version {version_id} not found",
+                        {"version_id": str(version_id)},
+                    ) from None
+            if not self.authz.allowed(who, Action.READ, found.workspace):
+                raise ArtifactNotFound(
+                    f"artifact version {version_id} not found", {"version_id": str(version_id)}
+                )
+            return view_store.items_of(conn, [found])[0]
+
     def lookup(self, conn: Connection, fqn: Fqn) -> Version | ArtifactVersion:
         """The version an FQN names (NOT_FOUND if it does not exist)."""
         ref = fqn.ref or "latest"

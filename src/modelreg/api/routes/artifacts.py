@@ -197,3 +197,16 @@ def list_artifact_versions_view(
         data=[ArtifactVersionView.of(i, include_internal_metadata) for i in items],
         pagination=PaginationOut(total=total, offset=offset, limit=limit),
     )
+
+
+@view_router.get("/artifact-versions/{version_id}", responses=errors_doc(404))
+def get_artifact_version_view(
+    version_id: UUID,
+    svc: Svc,
+    who: Caller,
+    include_internal_metadata: bool = False,
+) -> ArtifactVersionView:
+    """An artifact version or a model version by its id, in the view's shape."""
+    return ArtifactVersionView.of(
+        svc.artifacts.view_item(who, version_id), include_internal_metadata
+    )
