@@ -22,6 +22,7 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    tuple_,
     union_all,
 )
 
@@ -69,13 +70,15 @@ def _ws_id(name: str) -> Any:
 
 
 def _is_latest(table: Table, owner: str) -> ColumnElement[bool]:
-    """The row is its owner's highest READY number (what ``latest`` resolves to)."""
+    """The row is its owner's highest READY number (what ``latest`` resolves to): one
+    grouped pass over the table, not a subquery per row."""
     other = table.alias(f"latest_{table.name}")
-    return table.c.number == (
-        select(func.max(other.c.number))
-        .where(other.c[owner] == table.c[owner], other.c.status == VersionStatus.READY.value)
-        .scalar_subquery()
+    latest = (
+        select(other.c[owner], func.max(other.c.number))
+        .where(other.c.status == VersionStatus.READY.value)
+        .group_by(other.c[owner])
     )
+    return tuple_(table.c[owner], table.c.number).in_(latest)
 
 
 def _artifact_conds(q: ArtifactVersionQuery) -> list[ColumnElement[bool]]:
