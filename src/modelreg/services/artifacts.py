@@ -138,9 +138,10 @@ class ArtifactService(ServiceBase):
         with self.db.write() as conn:
             ws = ws_store.get(conn, workspace)
             artifact = store.get(conn, store.resolve_id(conn, ws, name))
+            # The UPDATE ... RETURNING also locks the artifact row until commit; the time
+            # is read under that lock, so newer numbers never look older (the view's order).
+            number = store.next_number(conn, artifact.id, self.clock())
             now = self.clock()
-            # The UPDATE ... RETURNING also locks the artifact row until commit.
-            number = store.next_number(conn, artifact.id, now)
             version_id = store.insert_version(conn, artifact, number, new, creator, now)
             return store.get_version(conn, version_id)
 
