@@ -185,3 +185,32 @@ def test_sqlite_two_workers_number_versions_1_to_32(sqlite_workers: list[Server]
 
 def test_sqlite_two_workers_create_one_model_per_name(sqlite_workers: list[Server]) -> None:
     _check_same_name(sqlite_workers, "contested-name")
+
+
+# --- artifact versions: the same numbering guarantee ----------------------------------------
+
+
+def _check_artifact_version_numbers(servers: list[Server], name: str) -> None:
+    with httpx.Client(base_url=servers[0].base_url, timeout=REQUEST_TIMEOUT) as client:
+        r = client.post("/api/v1/artifacts", json={"name": name, "type": "dataset"})
+        assert r.status_code == 201, r.text
+    responses = _fire(servers, "POST", f"/api/v1/artifacts/{name}/versions", {"step": 1})
+    for r in responses:
+        assert r.status_code == 201, r.text
+    assert sorted(r.json()["number"] for r in responses) == list(range(1, N + 1))
+    for server in servers:
+        with httpx.Client(base_url=server.base_url, timeout=REQUEST_TIMEOUT) as client:
+            a = client.get(f"/api/v1/artifacts/{name}").json()
+            assert (a["latest_version"], a["version_count"]) == (N, N)
+            listed = client.get("/api/v1/artifact-versions", params={"name": name}).json()
+            assert listed["pagination"]["total"] == N
+            assert sorted(v["manifest"]["version"] for v in listed["data"]) == list(range(1, N + 1))
+
+
+@pytest.mark.pg
+def test_postgres_two_servers_number_artifact_versions(pg_servers: list[Server]) -> None:
+    _check_artifact_version_numbers(pg_servers, "concurrent-dataset")
+
+
+def test_sqlite_two_workers_number_artifact_versions(sqlite_workers: list[Server]) -> None:
+    _check_artifact_version_numbers(sqlite_workers, "concurrent-dataset")

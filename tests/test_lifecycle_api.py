@@ -1200,7 +1200,7 @@ MALFORMED_SOURCES = [
     "model:/fraud:1",
     "model:default/fraud:",
     "model:default/:1",
-    "dataset:default/fraud:1",
+    "datasets:default/fraud:1",
     "model:de_fault/fraud:1",
     "model:default/fraud:v1",
     "model:default/fraud:0",
@@ -1236,7 +1236,7 @@ def test_lineage_chain_of_a_version_promoted_twice(client: TestClient) -> None:
 
     def view(v: dict[str, Any]) -> dict[str, Any]:
         body: dict[str, Any] = _ok(client.get(f"{BY_ID}/{v['id']}/lineage"))
-        assert set(body) == {"version", "upstream", "downstream"}
+        assert set(body) == {"version", "upstream", "downstream", "links"}
         assert body["version"]["id"] == v["id"]
         return body
 
@@ -1355,7 +1355,7 @@ MALFORMED_FQNS = [
     "model:default/fraud:",
     "model:default/fraud",
     "model:default/:1",
-    "dataset:default/fraud:1",
+    "datasets:default/fraud:1",
     "MODEL:default/fraud:1",
     "model:de_fault/fraud:1",
     "model:team a/fraud:1",

@@ -11,7 +11,8 @@ API, the MLflow adapter, the SDK) maps them once, by walking the class's MRO.
     ├── NotFound                  NOT_FOUND
     │   ├── WorkspaceNotFound
     │   ├── ModelNotFound
-    │   └── VersionNotFound
+    │   ├── VersionNotFound
+    │   └── ArtifactNotFound
     ├── AlreadyExists             ALREADY_EXISTS
     ├── FailedPrecondition        FAILED_PRECONDITION
     ├── PayloadTooLarge           PAYLOAD_TOO_LARGE
@@ -79,6 +80,10 @@ class ModelNotFound(NotFound):
 
 class VersionNotFound(NotFound):
     pass
+
+
+class ArtifactNotFound(NotFound):
+    """A generic artifact (dataset, plot, ...) or one of its versions."""
 
 
 class AlreadyExists(RegistryError):

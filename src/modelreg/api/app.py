@@ -11,10 +11,11 @@ from modelreg import __version__
 from modelreg.api import errors
 from modelreg.api.deps import default_workspace, reject_nul, workspace_from_path
 from modelreg.api.middleware import RequestIdMiddleware
-from modelreg.api.routes import files, health, lifecycle, search, workspaces
+from modelreg.api.routes import artifacts, files, health, lifecycle, search, workspaces
 from modelreg.api.routes.models import build_router, version_by_id_router
 from modelreg.blobs import open_blob_store
 from modelreg.config import Settings
+from modelreg.domain.artifacts import FileOwner
 from modelreg.services import Services
 from modelreg.store.db import Database
 
@@ -70,6 +71,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(
         files.build_router(default_workspace, "/api/v1", "files (default workspace)")
     )
+    for dep, prefix, label in (
+        (workspace_from_path, "/api/v1/workspaces/{ws}", "artifacts"),
+        (default_workspace, "/api/v1", "artifacts (default workspace)"),
+    ):
+        app.include_router(artifacts.build_router(dep, prefix, label))
+        app.include_router(files.build_router(dep, prefix, label, FileOwner.ARTIFACT))
+    app.include_router(artifacts.view_router)
     app.include_router(version_by_id_router())
     app.add_middleware(RequestIdMiddleware)
     return app

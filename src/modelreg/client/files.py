@@ -9,7 +9,15 @@ from contextlib import suppress
 from pathlib import Path
 from typing import BinaryIO
 
-from modelreg.client._http import DEFAULT_WORKSPACE, ChecksumMismatch, Json, Resource, file_seg
+from modelreg.client._http import (
+    API,
+    DEFAULT_WORKSPACE,
+    ChecksumMismatch,
+    Json,
+    Resource,
+    file_seg,
+    seg,
+)
 
 CHUNK_SIZE = 1024 * 1024
 
@@ -80,9 +88,29 @@ class FilesApi(Resource):
     ) -> None:
         """Stream one file of a version to ``target``; with ``sha256``, verify it while
         writing (a mismatch raises ChecksumMismatch and leaves no file behind)."""
+        base = self._version_path(workspace, model, version)
+        self._download(base, path, target, sha256, on_bytes)
+
+    def _files_base(self, version: Json) -> str:
+        """The URL path below which a resolved version's files live: a model version's,
+        or an artifact version's (it has an ``artifact_id``)."""
+        ws, number = version["workspace"], version["number"]
+        if "artifact_id" in version:
+            return f"{API}/workspaces/{seg(ws)}/artifacts/{seg(version['name'])}/versions/{number}"
+        return self._version_path(ws, version["model_name"], number)
+
+    def _download(
+        self,
+        base: str,
+        path: str,
+        target: str | os.PathLike[str],
+        sha256: str | None,
+        on_bytes: OnBytes | None,
+    ) -> None:
+        """Stream the file ``path`` of the version at URL path ``base`` to ``target``."""
         target = Path(target)
         partial = target.with_name(target.name + ".modelreg-partial")
-        url = self._file_path(workspace, model, version, path)
+        url = f"{base}/files/{file_seg(path)}"
         h = hashlib.sha256()
         response = self._http.request("GET", url, stream=True, headers={"Accept": "*/*"})
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from modelreg.client._http import API, DEFAULT_WORKSPACE, Json, Resource, seg
-from modelreg.client.refs import parse_ref
+from modelreg.client.refs import is_artifact_fqn, parse_ref
 
 
 class LifecycleApi(Resource):
@@ -117,7 +117,10 @@ class LifecycleApi(Resource):
 
     def get_ref(self, ref: str, *, workspace: str = DEFAULT_WORKSPACE) -> Json:
         """The version a short reference names: ``fraud@champion``, ``fraud:3``, ``fraud``
-        (its latest) in ``workspace``, or a full FQN."""
+        (its latest) in ``workspace``, or a full FQN (also of an artifact version,
+        ``dataset:ws/transactions:3``)."""
+        if is_artifact_fqn(ref):
+            return self.resolve(ref)
         r = parse_ref(ref, workspace)
         return self._http.call("GET", self._version_path(r.workspace, r.model, r.version))  # type: ignore[no-any-return]
 

@@ -22,6 +22,16 @@ class VersionRef:
         return f"model:{self.workspace}/{self.model}:{self.version}"
 
 
+# The artifact types an FQN may start with besides ``model`` (the registry's own models).
+ARTIFACT_TYPES = frozenset({"artifact", "dataset", "plot", "image", "chat_prompt"})
+
+
+def is_artifact_fqn(ref: str) -> bool:
+    """``{type}:{workspace}/{name}:{version}`` of a generic artifact version."""
+    kind, sep, rest = ref.partition(":")
+    return bool(sep) and kind in ARTIFACT_TYPES and "/" in rest
+
+
 def parse_ref(ref: str, workspace: str = "default") -> VersionRef:
     """Read a reference; short forms live in ``workspace``.
 

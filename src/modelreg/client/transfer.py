@@ -174,25 +174,26 @@ class TransferApi(FilesApi, LifecycleApi, VersionsApi, ModelsApi):
         progress: Progress | None = None,
     ) -> Json:
         """Download every file of the version ``ref`` names ('fraud@champion', 'fraud:3',
-        'fraud' for the latest, or 'model:ws/fraud:champion') into the folder ``dest``,
+        'fraud' for the latest, or an FQN: 'model:ws/fraud:champion', 'dataset:ws/tx:3')
+        into the folder ``dest``,
         verifying each sha256; ``progress(done, total)`` hears about every chunk.
         Returns the version, with its ``files`` listed."""
         version = self.get_ref(ref, workspace=workspace)
-        ws, model, number = version["workspace"], version["model_name"], version["number"]
         if version.get("status", "READY") != "READY":
             raise errors.FailedPrecondition(
                 f"{version.get('fqn', ref)} is {version['status']}, not READY: nothing to pull",
                 {"ref": ref, "status": version["status"]},
             )
-        files = self.list_files(model, number, workspace=ws)
+        base = self._files_base(version)
+        files = list(self._http.call("GET", f"{base}/files").get("items", []))
         root = Path(dest)
         root.mkdir(parents=True, exist_ok=True)
-        base = root.resolve()
+        inside = root.resolve()
         plan = []
         for f in files:
             rel = _safe_relative(f["path"])
             target = root.joinpath(*rel.parts)
-            if not target.resolve().is_relative_to(base):
+            if not target.resolve().is_relative_to(inside):
                 raise errors.InvalidArgument(
                     f"refusing file path {f['path']!r}: it would escape the destination",
                     {"path": f["path"]},
@@ -201,7 +202,5 @@ class TransferApi(FilesApi, LifecycleApi, VersionsApi, ModelsApi):
         meter = _Meter(sum(int(f.get("size", 0)) for f in files), progress)
         for f, target in plan:
             target.parent.mkdir(parents=True, exist_ok=True)
-            self.download_file(
-                model, number, f["path"], target, sha256=f["sha256"], workspace=ws, on_bytes=meter
-            )
+            self._download(base, f["path"], target, f["sha256"], meter)
         return {**version, "files": files}

@@ -94,3 +94,18 @@ def artifact_path(value: str, field: str = "path") -> str:
     if problem:
         raise InvalidArgument(f"invalid file path {value[:80]!r}: {problem}", {"field": field})
     return value
+
+
+_NUMBER_RE = re.compile(r"-?[0-9]+")
+VERSION_NUMBER_MAX = 2**31 - 1
+
+
+def version_number(ref: str, field: str = "version") -> int | None:
+    """The version number ``ref`` spells (1 to 2**31-1), or None if it is no number (an
+    alias, ``latest``); a number out of that range is INVALID_ARGUMENT."""
+    if not _NUMBER_RE.fullmatch(ref):
+        return None
+    number = int(ref)
+    if not 1 <= number <= VERSION_NUMBER_MAX:
+        raise InvalidArgument(f"version number {ref[:20]} is out of range", {"field": field})
+    return number

@@ -74,15 +74,19 @@ class PageQuery:
 
 @dataclass(frozen=True, slots=True)
 class PageRequest:
-    """What one listing call asks for. Exactly one of ``page`` / ``after`` drives the slice."""
+    """What one listing call asks for. At most one of ``page`` / ``skip`` / ``after``
+    drives the slice; ``skip`` is a raw row offset (the offset/limit envelopes)."""
 
     size: int
     page: int | None = None
     after: tuple[Any, ...] | None = None
     include_total: bool = False
+    skip: int | None = None
 
     @property
     def offset(self) -> int:
+        if self.skip is not None:
+            return self.skip
         return ((self.page or 1) - 1) * self.size
 
 

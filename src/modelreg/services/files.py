@@ -14,15 +14,20 @@ from sqlalchemy import Connection
 
 from modelreg.blobs import BlobStore, StagedBlob
 from modelreg.domain import names
+from modelreg.domain.artifacts import ArtifactVersion, FileOwner
 from modelreg.domain.entities import FileInfo, Principal, Version, VersionStatus
 from modelreg.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
+from modelreg.services.artifacts import ArtifactService
 from modelreg.services.base import Action, ServiceBase
 from modelreg.services.versions import VersionService
+from modelreg.store import artifacts as artifact_store
 from modelreg.store import files as store
 from modelreg.store import lifecycle
 from modelreg.store import models as model_store
 from modelreg.store import versions as version_store
 from modelreg.store import workspaces as ws_store
+
+MODEL = FileOwner.MODEL
 
 _SHA256_HEX = frozenset("0123456789abcdef")
 
@@ -35,9 +40,15 @@ def check_sha256(value: str) -> str:
 
 
 class FileService(ServiceBase):
-    def __init__(self, versions: VersionService, blobs: BlobStore | None) -> None:
+    """The files of model versions and of artifact versions (``owner`` says which): the
+    same rules for both, over two tables of one shape."""
+
+    def __init__(
+        self, versions: VersionService, artifacts: ArtifactService, blobs: BlobStore | None
+    ) -> None:
         super().__init__(versions.db, versions.codec, versions.authz, versions.clock)
         self.versions = versions
+        self.artifacts = artifacts
         self._blobs = blobs
 
     @property
@@ -47,17 +58,35 @@ class FileService(ServiceBase):
         return self._blobs
 
     def _version(
-        self, conn: Connection, who: Principal, workspace: str, model: str, ref: str, action: Action
-    ) -> tuple[UUID, UUID]:
-        """(model id, version id), after the name checks and the access hook."""
+        self,
+        conn: Connection,
+        who: Principal,
+        workspace: str,
+        name: str,
+        ref: str,
+        action: Action,
+        owner: FileOwner,
+        lock: bool = False,
+    ) -> UUID:
+        """The version's id, after the name checks and the access hook; ``lock`` first
+        locks its model or artifact, as every writer of its versions does."""
         workspace = names.workspace_name(workspace)
-        names.model_name(model, "model")
+        names.model_name(name, owner.value)
         self.authz.require(who, action, workspace)
-        model_id = model_store.resolve_id(conn, ws_store.get(conn, workspace), model)
-        return model_id, self.versions.resolve(conn, model_id, model, ref)
+        ws = ws_store.get(conn, workspace)
+        if owner is FileOwner.ARTIFACT:
+            artifact_id = artifact_store.resolve_id(conn, ws, name)
+            if lock:
+                artifact_store.lock(conn, artifact_id)
+            return self.artifacts.resolve(conn, artifact_id, name, ref)
+        model_id = model_store.resolve_id(conn, ws, name)
+        if lock:
+            lifecycle.lock_model(conn, model_id)
+        return self.versions.resolve(conn, model_id, name, ref)
 
-    def _require_pending(self, conn: Connection, version_id: UUID, ref: str) -> None:
-        status = version_store.status_of(conn, version_id)
+    @staticmethod
+    def _require_pending(conn: Connection, version_id: UUID, ref: str, owner: FileOwner) -> None:
+        status = store.status_of(conn, version_id, owner)
         if status is not VersionStatus.PENDING_REGISTRATION:
             raise FailedPrecondition(
                 f"version {ref} is {status.value}: files can only be added while "
@@ -65,12 +94,20 @@ class FileService(ServiceBase):
                 {"status": status.value},
             )
 
-    def check_upload(self, who: Principal, workspace: str, model: str, ref: str, path: str) -> str:
+    def check_upload(
+        self,
+        who: Principal,
+        workspace: str,
+        model: str,
+        ref: str,
+        path: str,
+        owner: FileOwner = MODEL,
+    ) -> str:
         """Fail fast, before any byte is read: bad path, missing or non-pending version."""
         path = names.artifact_path(path)
         with self.db.read() as conn:
-            _, version_id = self._version(conn, who, workspace, model, ref, Action.WRITE)
-            self._require_pending(conn, version_id, ref)
+            version_id = self._version(conn, who, workspace, model, ref, Action.WRITE, owner)
+            self._require_pending(conn, version_id, ref, owner)
         return path
 
     def stage(self) -> StagedBlob:
@@ -85,6 +122,7 @@ class FileService(ServiceBase):
         path: str,
         staged: StagedBlob,
         expected_sha256: str | None,
+        owner: FileOwner = MODEL,
     ) -> FileInfo:
         """Commit fully received bytes and attach them to the version as ``path``."""
         path = names.artifact_path(path)
@@ -97,22 +135,31 @@ class FileService(ServiceBase):
             )
         info = FileInfo(path, staged.size, staged.commit())
         with self.db.write() as conn:
-            model_id, version_id = self._version(conn, who, workspace, model, ref, Action.WRITE)
-            lifecycle.lock_model(conn, model_id)
-            self._require_pending(conn, version_id, ref)
-            store.put(conn, version_id, info, self.clock())
+            version_id = self._version(conn, who, workspace, model, ref, Action.WRITE, owner, True)
+            self._require_pending(conn, version_id, ref, owner)
+            store.put(conn, version_id, info, self.clock(), owner)
         return info
 
-    def list(self, who: Principal, workspace: str, model: str, ref: str) -> list[FileInfo]:
+    def list(
+        self, who: Principal, workspace: str, model: str, ref: str, owner: FileOwner = MODEL
+    ) -> list[FileInfo]:
         with self.db.read() as conn:
-            _, version_id = self._version(conn, who, workspace, model, ref, Action.READ)
-            return store.list_files(conn, version_id)
+            version_id = self._version(conn, who, workspace, model, ref, Action.READ, owner)
+            return store.list_files(conn, version_id, owner)
 
-    def get(self, who: Principal, workspace: str, model: str, ref: str, path: str) -> FileInfo:
+    def get(
+        self,
+        who: Principal,
+        workspace: str,
+        model: str,
+        ref: str,
+        path: str,
+        owner: FileOwner = MODEL,
+    ) -> FileInfo:
         path = names.artifact_path(path)
         with self.db.read() as conn:
-            _, version_id = self._version(conn, who, workspace, model, ref, Action.READ)
-            info = store.get(conn, version_id, path)
+            version_id = self._version(conn, who, workspace, model, ref, Action.READ, owner)
+            info = store.get(conn, version_id, path, owner)
         if info is None:
             raise NotFound(f"version {ref} has no file {path!r}", {"path": path})
         return info
@@ -124,26 +171,43 @@ class FileService(ServiceBase):
         """PENDING_REGISTRATION -> READY once every declared file arrived with its declared
         size and sha256 and every file's bytes are in the store."""
         with self.db.write() as conn:
-            model_id, version_id = self._version(conn, who, workspace, model, ref, Action.WRITE)
-            lifecycle.lock_model(conn, model_id)
-            self._require_pending(conn, version_id, ref)
-            present = {f.path: f for f in store.list_files(conn, version_id)}
-            declared = version_store.declared_files(conn, version_id)
-            missing = sorted(d.path for d in declared if d.path not in present)
-            mismatched = sorted(
-                d.path for d in declared if d.path in present and present[d.path] != d
-            )
-            lost = sorted(p for p, f in present.items() if not self.blobs.exists(f.sha256))
-            if missing or mismatched or lost:
-                problems = (
-                    ("missing", missing),
-                    ("size or sha256 differ", mismatched),
-                    ("bytes lost from the store", lost),
-                )
-                raise FailedPrecondition(
-                    "the version's files are not all there: "
-                    + "; ".join(f"{what}: {', '.join(ps[:20])}" for what, ps in problems if ps),
-                    {"missing": missing, "mismatched": mismatched, "lost": lost},
-                )
-            version_store.set_status(conn, version_id, VersionStatus.READY, self.clock())
+            version_id = self._finalize(conn, who, workspace, model, ref, MODEL)
             return version_store.get_by_id(conn, version_id)
+
+    def finalize_artifact(
+        self, who: Principal, workspace: str, artifact: str, ref: str
+    ) -> ArtifactVersion:
+        """As :meth:`finalize`, for an artifact version."""
+        with self.db.write() as conn:
+            version_id = self._finalize(conn, who, workspace, artifact, ref, FileOwner.ARTIFACT)
+            return artifact_store.get_version(conn, version_id)
+
+    def _finalize(
+        self,
+        conn: Connection,
+        who: Principal,
+        workspace: str,
+        name: str,
+        ref: str,
+        owner: FileOwner,
+    ) -> UUID:
+        version_id = self._version(conn, who, workspace, name, ref, Action.WRITE, owner, True)
+        self._require_pending(conn, version_id, ref, owner)
+        present = {f.path: f for f in store.list_files(conn, version_id, owner)}
+        declared = store.declared_files(conn, version_id, owner)
+        missing = sorted(d.path for d in declared if d.path not in present)
+        mismatched = sorted(d.path for d in declared if d.path in present and present[d.path] != d)
+        lost = sorted(p for p, f in present.items() if not self.blobs.exists(f.sha256))
+        if missing or mismatched or lost:
+            problems = (
+                ("missing", missing),
+                ("size or sha256 differ", mismatched),
+                ("bytes lost from the store", lost),
+            )
+            raise FailedPrecondition(
+                "the version's files are not all there: "
+                + "; ".join(f"{what}: {', '.join(ps[:20])}" for what, ps in problems if ps),
+                {"missing": missing, "mismatched": mismatched, "lost": lost},
+            )
+        store.set_status(conn, version_id, VersionStatus.READY, self.clock(), owner)
+        return version_id

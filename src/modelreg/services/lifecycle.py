@@ -9,7 +9,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection
 
-from modelreg.domain import names
+from modelreg.domain import artifacts, names
 from modelreg.domain.entities import (
     Alias,
     AliasMove,
@@ -56,18 +56,13 @@ class LineageView:
 
 def parse_fqn(fqn: str) -> tuple[str, str, str]:
     """``model:{workspace}/{model}:{number|alias|latest}`` -> (workspace, model, ref)."""
-    bad = InvalidArgument(
-        "invalid FQN: expected model:{workspace}/{model}:{version|alias|latest}",
-        {"field": "fqn"},
-    )
-    kind, sep, rest = fqn.partition(":")
-    if kind != "model" or not sep:
-        raise bad
-    path, sep, ref = rest.rpartition(":")
-    workspace, slash, model = path.partition("/")
-    if not sep or not slash or not ref:
-        raise bad
-    return names.workspace_name(workspace, "fqn"), names.model_name(model, "fqn"), ref
+    parsed = artifacts.parse_fqn(fqn)
+    if parsed.type is not artifacts.ArtifactType.MODEL or parsed.ref is None:
+        raise InvalidArgument(
+            "invalid FQN: expected model:{workspace}/{model}:{version|alias|latest}",
+            {"field": "fqn"},
+        )
+    return parsed.workspace, parsed.name, parsed.ref
 
 
 class LifecycleService(ServiceBase):
@@ -386,7 +381,3 @@ class LifecycleService(ServiceBase):
             return [v for v in vs if self.authz.allowed(who, Action.READ, v.workspace)]
 
         return LineageView(version, readable(upstream), readable(downstream))
-
-    def resolve_fqn(self, who: Principal, fqn: str) -> Version:
-        workspace, model, ref = parse_fqn(fqn)
-        return self.versions.get(who, workspace, model, ref)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from modelreg.blobs import BlobStore
 from modelreg.query.paging import CursorCodec
+from modelreg.services.artifacts import ArtifactService
 from modelreg.services.base import AllowAll, Authorizer
 from modelreg.services.files import FileService
 from modelreg.services.lifecycle import LifecycleService
@@ -28,4 +29,5 @@ class Services:
         self.versions = VersionService(db, codec, policy)
         self.search = SearchService(db, codec, policy)
         self.lifecycle = LifecycleService(self.versions)
-        self.files = FileService(self.versions, blobs)
+        self.artifacts = ArtifactService(self.versions)
+        self.files = FileService(self.versions, self.artifacts, blobs)

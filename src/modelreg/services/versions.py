@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from uuid import UUID
 
 from sqlalchemy import Connection
 
 from modelreg.domain import names
+from modelreg.domain.artifacts import FileOwner
 from modelreg.domain.entities import (
     NewVersion,
     Principal,
@@ -24,16 +24,26 @@ from modelreg.query.fields import VERSION_SCHEMA
 from modelreg.query.paging import Page, PageQuery, parse_sort
 from modelreg.services.base import Action, ServiceBase
 from modelreg.services.search import parse_filter
+from modelreg.store import files as file_store
 from modelreg.store import lifecycle
 from modelreg.store import models as model_store
 from modelreg.store import versions as store
 from modelreg.store import workspaces as ws_store
 
-INT32_MAX = 2**31 - 1
-_NUMBER = re.compile(r"-?[0-9]+")
-
 # A READY version is what deployments pull; it may fail later, but never go back to pending.
 _FORBIDDEN_MOVES = {(VersionStatus.READY, VersionStatus.PENDING_REGISTRATION)}
+
+
+def check_status_move(
+    conn: Connection, version_id: UUID, number: int, to: VersionStatus, owner: FileOwner
+) -> None:
+    """FAILED_PRECONDITION unless a model or artifact version may move to ``to``."""
+    current = file_store.status_of(conn, version_id, owner)
+    if (current, to) in _FORBIDDEN_MOVES:
+        raise FailedPrecondition(
+            f"version {number} is {current.value} and cannot become {to.value}",
+            {"status": current.value},
+        )
 
 
 class VersionService(ServiceBase):
@@ -83,12 +93,8 @@ class VersionService(ServiceBase):
 
     def resolve(self, conn: Connection, model_id: UUID, model: str, ref: str) -> UUID:
         """A version id from a number, an alias, or ``latest`` (highest READY number)."""
-        if _NUMBER.fullmatch(ref):
-            number = int(ref)
-            if not 1 <= number <= INT32_MAX:
-                raise InvalidArgument(
-                    f"version number {ref[:20]} is out of range", {"field": "version"}
-                )
+        number = names.version_number(ref)
+        if number is not None:
             return store.resolve_id(conn, model_id, number, model)
         if ref.lower() == "latest":
             latest = lifecycle.latest_ready_number(conn, model_id)
@@ -154,13 +160,7 @@ class VersionService(ServiceBase):
             # below pointing at a missing row (a foreign-key error, i.e. a 500).
             version_id = store.resolve_id(conn, model_id, number, model, lock=True)
             if not isinstance(patch.status, Unset):
-                current = store.status_of(conn, version_id)
-                if (current, patch.status) in _FORBIDDEN_MOVES:
-                    raise FailedPrecondition(
-                        f"version {number} is {current.value} and cannot become "
-                        f"{patch.status.value}",
-                        {"status": current.value},
-                    )
+                check_status_move(conn, version_id, number, patch.status, FileOwner.MODEL)
             store.update_fields(conn, version_id, patch, self.clock())
             self.enforce_exclusive(conn, model_id, version_id, set_keys)
             return store.get_by_id(conn, version_id)

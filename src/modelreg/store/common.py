@@ -9,6 +9,7 @@ import orjson
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Executable,
     String,
     Table,
     Uuid,
@@ -18,8 +19,12 @@ from sqlalchemy import (
     exists,
     func,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from modelreg.errors import AlreadyExists
 
 
 def upsert(
@@ -88,3 +93,29 @@ def ids_value(dialect: str, ids: Sequence[Any]) -> Any:
     if dialect == "postgresql":
         return list(ids)
     return orjson.dumps([i.hex for i in ids]).decode()
+
+
+def next_number(conn: Connection, table: Table, owner_id: Any, now: Any) -> int | None:
+    """Hand out the next version number of a model or artifact row (None: the row is gone).
+
+    One UPDATE ... RETURNING: PostgreSQL's row lock (SQLite's write lock) makes concurrent
+    callers, in any number of server processes, each get a different number, and the row
+    stays locked for the rest of the transaction.
+    """
+    number: int | None = conn.execute(
+        update(table)
+        .where(table.c.id == owner_id)
+        .values(last_number=table.c.last_number + 1, updated_at=now)
+        .returning(table.c.last_number)
+    ).scalar()
+    return number
+
+
+def insert_unique(conn: Connection, stmt: Executable, taken: AlreadyExists) -> None:
+    """Run an INSERT in a savepoint; a unique-key clash raises ``taken`` and leaves the
+    transaction usable."""
+    try:
+        with conn.begin_nested():
+            conn.execute(stmt)
+    except IntegrityError:
+        raise taken from None

@@ -23,7 +23,7 @@ from modelreg.domain.entities import (
 )
 from modelreg.errors import AlreadyExists, ModelNotFound
 from modelreg.query.paging import PageRequest, SortKey
-from modelreg.store import lifecycle
+from modelreg.store import common, lifecycle
 from modelreg.store.common import has_kv, load_kv, merge_kv
 from modelreg.store.paging import Slice, paginate
 from modelreg.store.schema import model_tags, models, versions, workspaces
@@ -94,26 +94,24 @@ def load_models(conn: Connection, rows: Sequence[Row[Any]]) -> list[Model]:
 def create(conn: Connection, ws: Workspace, new: NewModel, who: str, now: datetime) -> UUID:
     model_id = uuid7()
     values: dict[str, Any] = {f"card_{f}": getattr(new.card, f) for f in CARD_FIELDS}
-    try:
-        with conn.begin_nested():
-            conn.execute(
-                insert(models).values(
-                    id=model_id,
-                    workspace_id=ws.id,
-                    name=new.name,
-                    description=new.description,
-                    created_by=who,
-                    created_at=now,
-                    updated_at=now,
-                    last_number=0,
-                    **values,
-                )
-            )
-    except IntegrityError:
-        raise AlreadyExists(
+    common.insert_unique(
+        conn,
+        insert(models).values(
+            id=model_id,
+            workspace_id=ws.id,
+            name=new.name,
+            description=new.description,
+            created_by=who,
+            created_at=now,
+            updated_at=now,
+            last_number=0,
+            **values,
+        ),
+        AlreadyExists(
             f"model {new.name!r} already exists in workspace {ws.name!r}",
             {"workspace": ws.name, "model": new.name},
-        ) from None
+        ),
+    )
     merge_kv(conn, model_tags, "model_id", model_id, dict(new.tags))
     return model_id
 
@@ -199,17 +197,8 @@ def delete(conn: Connection, model_id: UUID) -> None:
 
 
 def next_number(conn: Connection, model_id: UUID, now: datetime) -> int:
-    """Hand out the model's next version number.
-
-    One UPDATE ... RETURNING: PostgreSQL's row lock (SQLite's write lock) makes concurrent
-    callers, in any number of server processes, each get a different number.
-    """
-    number: int | None = conn.execute(
-        update(models)
-        .where(models.c.id == model_id)
-        .values(last_number=models.c.last_number + 1, updated_at=now)
-        .returning(models.c.last_number)
-    ).scalar()
+    """Hand out the model's next version number (see common.next_number)."""
+    number = common.next_number(conn, models, model_id, now)
     if number is None:  # deleted since it was resolved
         raise ModelNotFound(f"model {model_id} not found", {"model": str(model_id)})
     return number

@@ -57,7 +57,7 @@ def paginate(
             raise InvalidArgument("invalid page_token", {"field": "page_token"})
         stmt = stmt.where(_after(order, req.after))
     stmt = stmt.order_by(*(col.desc() if desc else col.asc() for col, desc in order))
-    if req.after is None and req.page is not None:
+    if req.after is None and (req.page is not None or req.skip is not None):
         stmt = stmt.offset(req.offset)
     rows = conn.execute(stmt.limit(req.size + 1)).all()
     next_keys = None

@@ -273,3 +273,84 @@ version_files = Table(
     # Garbage collection asks "does anything still reference this blob?".
     Index("ix_version_files_sha256", "sha256"),
 )
+
+
+# --- generic artifacts (datasets, plots, ...): the TrueFoundry side of the registry ---------
+
+artifacts = Table(
+    "artifacts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("workspace_id", Uuid, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("name", MODEL_NAME, nullable=False),
+    Column("description", Text),
+    Column("created_by", String(256), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    # As models.last_number: only ever incremented, so numbers are never reused.
+    Column("last_number", Integer, nullable=False, server_default="0"),
+    # One name per workspace whatever the type: /artifacts/{name} addresses it alone.
+    UniqueConstraint("workspace_id", "name"),
+)
+
+artifact_versions = Table(
+    "artifact_versions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("artifact_id", Uuid, ForeignKey("artifacts.id", ondelete="CASCADE"), nullable=False),
+    # Denormalised from the artifact (which never moves): the view filters and sorts on
+    # them without a join per row.
+    Column("workspace_id", Uuid, nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("version_alias", String(64)),
+    Column("description", Text),
+    Column("metadata", JSONDoc, nullable=False),
+    Column("source_type", String(32), nullable=False),
+    Column("source_uri", Text),
+    Column("step", BigInteger),
+    Column("run_id", String(256)),
+    Column("status", String(32), nullable=False),
+    Column("status_message", Text),
+    Column("created_by", String(256), nullable=False),
+    Column("created_by_type", String(32), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    # Files declared on create, checked by finalize (as model_versions.declared_files).
+    Column("declared_files", JSONDoc),
+    UniqueConstraint("artifact_id", "number"),
+    CheckConstraint(
+        "status IN ('PENDING_REGISTRATION', 'READY', 'FAILED_REGISTRATION')", name="status"
+    ),
+    # The view's order (newest first) overall and inside one workspace.
+    Index("ix_artifact_versions_created", "created_at", "id"),
+    Index("ix_artifact_versions_ws_created", "workspace_id", "created_at", "id"),
+    Index("ix_artifact_versions_run_id", "run_id"),
+)
+
+artifact_version_tags = Table(
+    "artifact_version_tags",
+    metadata,
+    Column(
+        "version_id", Uuid, ForeignKey("artifact_versions.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("tag", String(250), nullable=False),
+    PrimaryKeyConstraint("version_id", "tag"),
+    Index("ix_artifact_version_tags_tag", "tag"),
+)
+
+# The same shape as version_files (blob gc reads both the same way).
+artifact_version_files = Table(
+    "artifact_version_files",
+    metadata,
+    Column(
+        "version_id", Uuid, ForeignKey("artifact_versions.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("path", FILE_PATH, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("version_id", "path"),
+    Index("ix_artifact_version_files_sha256", "sha256"),
+)

@@ -23,7 +23,6 @@ from sqlalchemy import (
 from uuid_utils.compat import uuid7
 
 from modelreg.domain.entities import (
-    FileInfo,
     Metric,
     NewVersion,
     Stage,
@@ -35,7 +34,7 @@ from modelreg.domain.entities import (
 )
 from modelreg.errors import VersionNotFound
 from modelreg.query.paging import PageRequest, SortKey
-from modelreg.store import lifecycle
+from modelreg.store import files, lifecycle
 from modelreg.store.common import has_kv, ids_value, in_ids, merge_kv, upsert
 from modelreg.store.filters import VersionTarget
 from modelreg.store.paging import Slice, paginate
@@ -297,8 +296,7 @@ def insert_version(
             requirements=new.requirements,
             config=new.config,
             **lifecycle.lineage_columns(new.lineage),
-            declared_files=[{"path": f.path, "size": f.size, "sha256": f.sha256} for f in new.files]
-            or None,
+            declared_files=files.declared_rows(new.files),
         )
     )
     lifecycle.replace_links(conn, version_id, new.lineage)
@@ -393,26 +391,5 @@ def update_fields(conn: Connection, version_id: UUID, patch: VersionPatch, now: 
     upsert(conn, version_metrics, _metric_rows(version_id, patch.metrics), _METRIC_KEY)
 
 
-def status_of(conn: Connection, version_id: UUID) -> VersionStatus:
-    return VersionStatus(
-        conn.execute(select(versions.c.status).where(versions.c.id == version_id)).scalar_one()
-    )
-
-
 def delete(conn: Connection, version_id: UUID) -> None:
     conn.execute(versions.delete().where(versions.c.id == version_id))
-
-
-def set_status(conn: Connection, version_id: UUID, status: VersionStatus, now: datetime) -> None:
-    conn.execute(
-        update(versions)
-        .where(versions.c.id == version_id)
-        .values(status=status.value, updated_at=now)
-    )
-
-
-def declared_files(conn: Connection, version_id: UUID) -> list[FileInfo]:
-    found = conn.execute(
-        select(versions.c.declared_files).where(versions.c.id == version_id)
-    ).scalar()
-    return [FileInfo(d["path"], d["size"], d["sha256"]) for d in found or []]

@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select
-from sqlalchemy.exc import IntegrityError
 from uuid_utils.compat import uuid7
 
 from modelreg.domain.entities import Workspace
 from modelreg.errors import AlreadyExists, WorkspaceNotFound
 from modelreg.query.paging import PageRequest
+from modelreg.store.common import insert_unique
 from modelreg.store.paging import Slice, paginate
 from modelreg.store.schema import workspaces
 
@@ -22,15 +22,11 @@ def _ws(row: Row[Any]) -> Workspace:
 
 def create(conn: Connection, name: str, description: str | None, now: datetime) -> Workspace:
     ws = Workspace(uuid7(), name, description, now)
-    try:
-        with conn.begin_nested():
-            conn.execute(
-                insert(workspaces).values(
-                    id=ws.id, name=name, description=description, created_at=now
-                )
-            )
-    except IntegrityError:
-        raise AlreadyExists(f"workspace {name!r} already exists", {"workspace": name}) from None
+    insert_unique(
+        conn,
+        insert(workspaces).values(id=ws.id, name=name, description=description, created_at=now),
+        AlreadyExists(f"workspace {name!r} already exists", {"workspace": name}),
+    )
     return ws
 
 

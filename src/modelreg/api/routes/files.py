@@ -13,13 +13,18 @@ from starlette.concurrency import run_in_threadpool
 from modelreg.api.deps import Caller, Svc
 from modelreg.api.errors import error_response
 from modelreg.api.routes.common import errors_doc
+from modelreg.api.schemas.artifacts import ArtifactVersionOut
 from modelreg.api.schemas.versions import VersionOut
+from modelreg.domain.artifacts import FileOwner
 from modelreg.domain.entities import FileInfo
 from modelreg.services.files import check_sha256
 
-NameOrId = Annotated[str, Path(min_length=1, max_length=256, description="Model name or id.")]
+NameOrId = Annotated[
+    str, Path(min_length=1, max_length=256, description="Model or artifact name, or its id.")
+]
 Ref = Annotated[
-    str, Path(min_length=1, max_length=64, description="Version number, alias, or latest.")
+    str,
+    Path(min_length=1, max_length=64, description="Version number, latest, or (models) alias."),
 ]
 FilePath = Annotated[
     str, Path(min_length=1, max_length=1024, description="Relative path, '/'-separated.")
@@ -58,8 +63,12 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None:
     return start, end
 
 
-def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> APIRouter:
-    router = APIRouter(prefix=prefix + "/models/{name_or_id}/versions/{version}", tags=[tag])
+def build_router(
+    workspace_dep: Callable[..., str], prefix: str, tag: str, owner: FileOwner = FileOwner.MODEL
+) -> APIRouter:
+    """The file routes below a model version, or (``owner``) below an artifact version."""
+    segment = "models" if owner is FileOwner.MODEL else "artifacts"
+    router = APIRouter(prefix=f"{prefix}/{segment}/{{name_or_id}}/versions/{{version}}", tags=[tag])
     Ws = Annotated[str, Depends(workspace_dep)]
 
     @router.put(
@@ -91,7 +100,9 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
         still PENDING_REGISTRATION; with X-Checksum-Sha256 a mismatch stores nothing."""
         if x_checksum_sha256 is not None:
             check_sha256(x_checksum_sha256)
-        path = await run_in_threadpool(svc.files.check_upload, who, ws, name_or_id, version, path)
+        path = await run_in_threadpool(
+            svc.files.check_upload, who, ws, name_or_id, version, path, owner
+        )
         staged = await run_in_threadpool(svc.files.stage)
         try:
             async for chunk in request.stream():
@@ -100,13 +111,14 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
             staged.discard()
             raise
         info = await run_in_threadpool(
-            svc.files.record, who, ws, name_or_id, version, path, staged, x_checksum_sha256
+            svc.files.record, who, ws, name_or_id, version, path, staged, x_checksum_sha256, owner
         )
         return FileOut.of(info)
 
     @router.get("/files", responses=errors_doc(404))
     def list_files(name_or_id: NameOrId, version: Ref, ws: Ws, svc: Svc, who: Caller) -> FileList:
-        return FileList(items=[FileOut.of(f) for f in svc.files.list(who, ws, name_or_id, version)])
+        files = svc.files.list(who, ws, name_or_id, version, owner)
+        return FileList(items=[FileOut.of(f) for f in files])
 
     @router.get(
         "/files/{path:path}",
@@ -130,7 +142,7 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
         if_none_match: Annotated[str | None, Header(max_length=200)] = None,
     ) -> Response:
         """The file's bytes, streamed; ``ETag`` is the quoted sha256; one ``Range`` served."""
-        info = svc.files.get(who, ws, name_or_id, version, path)
+        info = svc.files.get(who, ws, name_or_id, version, path, owner)
         etag = f'"{info.sha256}"'
         headers = {"ETag": etag, "Accept-Ranges": "bytes"}
         if if_none_match is not None and etag in if_none_match:
@@ -163,11 +175,22 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
             headers=headers,
         )
 
-    @router.post("/finalize", responses=errors_doc(404, 409))
-    def finalize_version(
-        name_or_id: NameOrId, version: Ref, ws: Ws, svc: Svc, who: Caller
-    ) -> VersionOut:
-        """Mark a PENDING_REGISTRATION version READY; its files are frozen from then on."""
-        return VersionOut.of(svc.files.finalize(who, ws, name_or_id, version))
+    if owner is FileOwner.MODEL:
+
+        @router.post("/finalize", responses=errors_doc(404, 409))
+        def finalize_version(
+            name_or_id: NameOrId, version: Ref, ws: Ws, svc: Svc, who: Caller
+        ) -> VersionOut:
+            """Mark a PENDING_REGISTRATION version READY; its files are frozen from then on."""
+            return VersionOut.of(svc.files.finalize(who, ws, name_or_id, version))
+
+    else:
+
+        @router.post("/finalize", responses=errors_doc(404, 409))
+        def finalize_artifact_version(
+            name_or_id: NameOrId, version: Ref, ws: Ws, svc: Svc, who: Caller
+        ) -> ArtifactVersionOut:
+            """Mark a PENDING_REGISTRATION version READY; its files are frozen from then on."""
+            return ArtifactVersionOut.of(svc.files.finalize_artifact(who, ws, name_or_id, version))
 
     return router

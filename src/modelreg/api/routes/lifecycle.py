@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from modelreg.api.deps import Caller, Svc
 from modelreg.api.routes.common import errors_doc
+from modelreg.api.schemas.artifacts import ArtifactVersionOut
 from modelreg.api.schemas.common import INT32_MAX, Timestamp
 from modelreg.api.schemas.lifecycle import (
     AliasEntryOut,
@@ -17,6 +18,7 @@ from modelreg.api.schemas.lifecycle import (
     AliasList,
     AliasMoveOut,
     LineageView,
+    LinkOut,
     PromoteIn,
     StageIn,
     TagIn,
@@ -26,6 +28,7 @@ from modelreg.api.schemas.lifecycle import (
     TransitionOut,
 )
 from modelreg.api.schemas.versions import VersionOut
+from modelreg.domain.artifacts import ArtifactVersion
 
 NameOrId = Annotated[str, Path(min_length=1, max_length=256, description="Model name or id.")]
 Ref = Annotated[
@@ -176,12 +179,16 @@ router = APIRouter(prefix="/api/v1", tags=["lineage"])
 
 @router.get("/model-versions/{version_id}/lineage", responses=errors_doc(404))
 def version_lineage(version_id: UUID, svc: Svc, who: Caller) -> LineageView:
-    """The promotion chain upstream and every copy downstream."""
+    """The promotion chain upstream, every copy downstream, and each lineage link with the
+    artifact or model version it names when it is an FQN that resolves."""
     view = svc.lifecycle.lineage(who, version_id)
+    links = view.version.lineage.links()
+    resolved = svc.artifacts.resolve_links(who, [target for _, target in links])
     return LineageView(
         version=VersionOut.of(view.version),
         upstream=[VersionOut.of(v) for v in view.upstream],
         downstream=[VersionOut.of(v) for v in view.downstream],
+        links=[LinkOut.of(kind, target, resolved.get(target)) for kind, target in links],
     )
 
 
@@ -189,10 +196,17 @@ def version_lineage(version_id: UUID, svc: Svc, who: Caller) -> LineageView:
 def resolve_fqn(
     fqn: Annotated[
         str,
-        Query(min_length=1, max_length=600, description="model:{ws}/{model}:{version|alias}"),
+        Query(
+            min_length=1,
+            max_length=600,
+            description="{type}:{workspace}/{name}:{version} (models: number, alias or latest)",
+        ),
     ],
     svc: Svc,
     who: Caller,
-) -> VersionOut:
-    """The version an FQN names; the last segment is a number, an alias or latest."""
-    return VersionOut.of(svc.lifecycle.resolve_fqn(who, fqn))
+) -> VersionOut | ArtifactVersionOut:
+    """The model version or artifact version an FQN names."""
+    found = svc.artifacts.resolve_fqn(who, fqn)
+    if isinstance(found, ArtifactVersion):
+        return ArtifactVersionOut.of(found)
+    return VersionOut.of(found)

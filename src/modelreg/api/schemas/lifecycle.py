@@ -7,8 +7,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, Strict
 
+from modelreg.api.schemas.artifacts import ArtifactVersionView
 from modelreg.api.schemas.common import INT32_MAX, Description, StrictIn, TagValue, _text
 from modelreg.api.schemas.versions import VersionOut
+from modelreg.domain.artifacts import ViewItem
 from modelreg.domain.entities import Alias, AliasMove, Stage, Transition
 from modelreg.services.lifecycle import TagInfo
 
@@ -127,10 +129,28 @@ class PromoteIn(StrictIn):
     )
 
 
+class LinkOut(BaseModel):
+    """A lineage link; ``resolved`` is the version it names when it is an FQN of an
+    existing (and readable) artifact or model version, else null."""
+
+    kind: str = Field(description="datasets, model_artifacts, data_artifacts, ...")
+    target: str
+    resolved: ArtifactVersionView | None
+
+    @classmethod
+    def of(cls, kind: str, target: str, found: ViewItem | None) -> LinkOut:
+        return cls(
+            kind=kind,
+            target=target,
+            resolved=None if found is None else ArtifactVersionView.of(found, internal=False),
+        )
+
+
 class LineageView(BaseModel):
     version: VersionOut
     upstream: list[VersionOut] = Field(description="promoted_from, then its source, ...")
     downstream: list[VersionOut] = Field(description="Versions copied from this one.")
+    links: list[LinkOut] = Field(description="The lineage links, each resolved if it can be.")
 
 
 AtTime = Annotated[datetime, Strict(False)]
