@@ -7,7 +7,9 @@ version's status, so a version never shows a file that was not fully received.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import builtins
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import Connection
@@ -46,7 +48,7 @@ class FileService(ServiceBase):
             raise Unavailable("no artifact store is configured")
         return self._blobs
 
-    def _version(
+    def resolve(
         self, conn: Connection, who: Principal, workspace: str, model: str, ref: str, action: Action
     ) -> tuple[UUID, UUID]:
         """(model id, version id), after the name checks and the access hook."""
@@ -55,6 +57,14 @@ class FileService(ServiceBase):
         self.authz.require(who, action, workspace)
         model_id = model_store.resolve_id(conn, ws_store.get(conn, workspace), model)
         return model_id, self.versions.resolve(conn, model_id, model, ref)
+
+    def version_for(
+        self, conn: Connection, who: Principal, workspace: str, model: str, ref: str
+    ) -> UUID:
+        """The id of a version the caller may write to and that still takes files."""
+        _, version_id = self.resolve(conn, who, workspace, model, ref, Action.WRITE)
+        self._require_pending(conn, version_id, ref)
+        return version_id
 
     def _require_pending(self, conn: Connection, version_id: UUID, ref: str) -> None:
         status = version_store.status_of(conn, version_id)
@@ -69,7 +79,7 @@ class FileService(ServiceBase):
         """Fail fast, before any byte is read: bad path, missing or non-pending version."""
         path = names.artifact_path(path)
         with self.db.read() as conn:
-            _, version_id = self._version(conn, who, workspace, model, ref, Action.WRITE)
+            _, version_id = self.resolve(conn, who, workspace, model, ref, Action.WRITE)
             self._require_pending(conn, version_id, ref)
         return path
 
@@ -96,22 +106,37 @@ class FileService(ServiceBase):
                 {"field": "sha256", "expected": expected_sha256, "received": digest},
             )
         info = FileInfo(path, staged.size, staged.commit())
+        self.attach(who, workspace, model, ref, info)
+        return info
+
+    def attach(
+        self,
+        who: Principal,
+        workspace: str,
+        model: str,
+        ref: str,
+        info: FileInfo,
+        also: Callable[[Connection, UUID], None] | None = None,
+    ) -> None:
+        """Make committed bytes the version's file ``info.path``, in a transaction that
+        re-checks the version is pending; ``also(conn, version_id)`` runs inside it."""
         with self.db.write() as conn:
-            model_id, version_id = self._version(conn, who, workspace, model, ref, Action.WRITE)
+            model_id, version_id = self.resolve(conn, who, workspace, model, ref, Action.WRITE)
             lifecycle.lock_model(conn, model_id)
             self._require_pending(conn, version_id, ref)
+            if also is not None:
+                also(conn, version_id)
             store.put(conn, version_id, info, self.clock())
-        return info
 
     def list(self, who: Principal, workspace: str, model: str, ref: str) -> list[FileInfo]:
         with self.db.read() as conn:
-            _, version_id = self._version(conn, who, workspace, model, ref, Action.READ)
+            _, version_id = self.resolve(conn, who, workspace, model, ref, Action.READ)
             return store.list_files(conn, version_id)
 
     def get(self, who: Principal, workspace: str, model: str, ref: str, path: str) -> FileInfo:
         path = names.artifact_path(path)
         with self.db.read() as conn:
-            _, version_id = self._version(conn, who, workspace, model, ref, Action.READ)
+            _, version_id = self.resolve(conn, who, workspace, model, ref, Action.READ)
             info = store.get(conn, version_id, path)
         if info is None:
             raise NotFound(f"version {ref} has no file {path!r}", {"path": path})
@@ -120,11 +145,20 @@ class FileService(ServiceBase):
     def read(self, info: FileInfo, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         return self.blobs.read(info.sha256, start, end)
 
+    def archive_entries(
+        self, who: Principal, workspace: str, model: str, ref: str
+    ) -> tuple[int, datetime, builtins.list[FileInfo]]:
+        """(version number, its creation time, its files) for an archive of the version."""
+        with self.db.read() as conn:
+            _, version_id = self.resolve(conn, who, workspace, model, ref, Action.READ)
+            version = version_store.get_by_id(conn, version_id)
+            return version.number, version.created_at, store.list_files(conn, version_id)
+
     def finalize(self, who: Principal, workspace: str, model: str, ref: str) -> Version:
         """PENDING_REGISTRATION -> READY once every declared file arrived with its declared
         size and sha256 and every file's bytes are in the store."""
         with self.db.write() as conn:
-            model_id, version_id = self._version(conn, who, workspace, model, ref, Action.WRITE)
+            model_id, version_id = self.resolve(conn, who, workspace, model, ref, Action.WRITE)
             lifecycle.lock_model(conn, model_id)
             self._require_pending(conn, version_id, ref)
             present = {f.path: f for f in store.list_files(conn, version_id)}

@@ -273,3 +273,31 @@ version_files = Table(
     # Garbage collection asks "does anything still reference this blob?".
     Index("ix_version_files_sha256", "sha256"),
 )
+
+# Resumable multipart uploads: the state is here (so any server process can take the next
+# part), the bytes are in the blob store under uploads/<id>/<number>.
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("version_id", Uuid, ForeignKey("model_versions.id", ondelete="CASCADE"), nullable=False),
+    Column("path", FILE_PATH, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("part_size", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_uploads_version_id", "version_id"),
+    # Garbage collection expires uploads older than a TTL.
+    Index("ix_uploads_created_at", "created_at"),
+)
+
+upload_parts = Table(
+    "upload_parts",
+    metadata,
+    Column("upload_id", Uuid, ForeignKey("uploads.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("upload_id", "number"),
+)

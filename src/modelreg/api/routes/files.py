@@ -3,7 +3,7 @@ and finalize."""
 
 import re
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.responses import StreamingResponse
@@ -24,6 +24,13 @@ Ref = Annotated[
 FilePath = Annotated[
     str, Path(min_length=1, max_length=1024, description="Relative path, '/'-separated.")
 ]
+# OpenAPI for a raw streamed body (the route reads request.stream(), not a parameter).
+RAW_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 
@@ -66,14 +73,7 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
         "/files/{path:path}",
         status_code=201,
         responses=errors_doc(404, 409),
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-                },
-            }
-        },
+        openapi_extra=RAW_BODY,
     )
     async def upload_file(
         request: Request,
