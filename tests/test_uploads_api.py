@@ -15,13 +15,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from modelreg.api.app import create_app
-from modelreg.blobs import BlobStore, LocalBlobStore, open_blob_store
-from modelreg.config import Settings
+from modelreg.blobs import BlobStore, LocalBlobStore
 from modelreg.services import Services
-from modelreg.store.db import Database
-from tests.conftest import assert_error
-from tests.s3server import S3Server
+from tests.conftest import app_over, assert_error
 
 PART = 1024
 DATA = os.urandom(2 * PART + 500)  # three parts: 1024, 1024, 500
@@ -31,50 +27,29 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def make_blobs(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
-    """A fresh local or S3 (SeaweedFS, a new prefix) blob store."""
-    if kind == "local":
-        return LocalBlobStore(tmp_path / "blobs")
-    server: S3Server = request.getfixturevalue("s3_server")
-    return open_blob_store(
-        f"s3://{server.bucket}/t-{uuid.uuid4().hex}",
-        s3_endpoint=server.endpoint,
-        s3_access_key_id=server.access_key_id,
-        s3_secret_access_key=server.secret_access_key,
-    )
-
-
-@pytest.fixture(params=["local", "s3"])
-def blobs(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
-    return make_blobs(request.param, request, tmp_path)
+@pytest.fixture
+def small_parts_app(db_url: str, any_blobs: BlobStore) -> Iterator[tuple[TestClient, Services]]:
+    with app_over(db_url, any_blobs, upload_part_size=PART) as pair:
+        yield pair
 
 
 @pytest.fixture
-def small_parts(db_url: str, blobs: BlobStore) -> Iterator[Services]:
-    svc = Services(Database(db_url, pool_size=4), blobs=blobs, upload_part_size=PART)
-    yield svc
-    svc.db.dispose()
+def small_parts(small_parts_app: tuple[TestClient, Services]) -> Services:
+    return small_parts_app[1]
 
 
 @pytest.fixture
-def uc(small_parts: Services, db_url: str) -> Iterator[TestClient]:
+def uc(small_parts_app: tuple[TestClient, Services]) -> TestClient:
     """A client over small parts, on each dialect and each blob store."""
-    with TestClient(create_app(Settings(database_url=db_url), services=small_parts)) as c:
-        yield c
+    return small_parts_app[0]
 
 
 @pytest.fixture
 def lc(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
     """The same on the local store only: for input checks, which happen before any byte
     reaches a store."""
-    svc = Services(
-        Database(db_url, pool_size=4),
-        blobs=LocalBlobStore(tmp_path / "blobs"),
-        upload_part_size=PART,
-    )
-    with TestClient(create_app(Settings(database_url=db_url), services=svc)) as c:
+    with app_over(db_url, LocalBlobStore(tmp_path / "blobs"), upload_part_size=PART) as (c, _):
         yield c
-    svc.db.dispose()
 
 
 def _ok(r: Any, status: int = 200) -> Any:
@@ -107,7 +82,7 @@ def _parts_in_store(blobs: BlobStore) -> list[str]:
     return [p.name for p in blobs.list_parts()]
 
 
-def test_multipart_upload_in_any_order(uc: TestClient, blobs: BlobStore) -> None:
+def test_multipart_upload_in_any_order(uc: TestClient, any_blobs: BlobStore) -> None:
     version = pending(uc)
     upload = start(uc, version)
     for n in (3, 1, 2):
@@ -129,7 +104,7 @@ def test_multipart_upload_in_any_order(uc: TestClient, blobs: BlobStore) -> None
     assert uc.get(f"{version}/files/w.bin").content == DATA
     assert _ok(uc.get(f"{version}/files"))["items"] == [done]
     assert_error(uc.get(upload), 404, "NOT_FOUND")  # completed uploads are gone
-    assert _parts_in_store(blobs) == []
+    assert _parts_in_store(any_blobs) == []
     assert _ok(uc.post(f"{version}/finalize"))["status"] == "READY"
 
 
@@ -163,7 +138,7 @@ def test_resent_part_replaces_the_first(lc: TestClient) -> None:
 
 
 def test_checksum_mismatch_records_nothing_and_removes_the_upload(
-    uc: TestClient, blobs: BlobStore
+    uc: TestClient, any_blobs: BlobStore
 ) -> None:
     version = pending(uc)
     upload = start(uc, version)
@@ -174,8 +149,8 @@ def test_checksum_mismatch_records_nothing_and_removes_the_upload(
     assert err["details"]["received"]["sha256"] == _sha(other)
     assert _ok(uc.get(f"{version}/files"))["items"] == []
     assert_error(uc.get(upload), 404, "NOT_FOUND")
-    assert _parts_in_store(blobs) == []
-    assert not blobs.exists(_sha(other))
+    assert _parts_in_store(any_blobs) == []
+    assert not any_blobs.exists(_sha(other))
 
 
 @pytest.mark.parametrize("number", ["0", "4", "10001", "-1", "x", "1.5"])
@@ -194,14 +169,14 @@ def test_part_of_the_wrong_size(lc: TestClient, number: int, size: int) -> None:
     assert _ok(lc.get(upload))["parts"] == []
 
 
-def test_abort(uc: TestClient, blobs: BlobStore) -> None:
+def test_abort(uc: TestClient, any_blobs: BlobStore) -> None:
     version = pending(uc)
     upload = start(uc, version)
     _ok(send(uc, upload, 1))
-    assert _parts_in_store(blobs) != []
+    assert _parts_in_store(any_blobs) != []
     r = uc.delete(upload)
     assert r.status_code == 204, r.text
-    assert _parts_in_store(blobs) == []
+    assert _parts_in_store(any_blobs) == []
     assert_error(uc.get(upload), 404, "NOT_FOUND")
     assert_error(send(uc, upload, 2), 404, "NOT_FOUND")
     assert_error(uc.post(f"{upload}/complete"), 404, "NOT_FOUND")
@@ -315,13 +290,9 @@ def test_two_server_instances_share_one_upload(
     blobs = small_parts.files.blobs
     if isinstance(blobs, LocalBlobStore):
         blobs = LocalBlobStore(blobs.root)
-    other = Services(Database(db_url, pool_size=2), blobs=blobs, upload_part_size=PART)
-    try:
-        with TestClient(create_app(Settings(database_url=db_url), services=other)) as c2:
-            assert [p["number"] for p in _ok(c2.get(upload))["parts"]] == [1]
-            _ok(send(c2, upload, 2))
-            _ok(send(uc, upload, 3))
-            assert _ok(c2.post(f"{upload}/complete"))["sha256"] == _sha(DATA)
-        assert uc.get(f"{version}/files/w.bin").content == DATA
-    finally:
-        other.db.dispose()
+    with app_over(db_url, blobs, upload_part_size=PART) as (c2, _):
+        assert [p["number"] for p in _ok(c2.get(upload))["parts"]] == [1]
+        _ok(send(c2, upload, 2))
+        _ok(send(uc, upload, 3))
+        assert _ok(c2.post(f"{upload}/complete"))["sha256"] == _sha(DATA)
+    assert uc.get(f"{version}/files/w.bin").content == DATA
