@@ -137,6 +137,19 @@ class Api:
         self.http.close()
 
 
+def _through_api(base_url: str, src: Path, sha: str, dst: Path) -> tuple[float, float, float]:
+    """Seconds for a PUT, a multipart upload and a GET of ``src`` (downloaded to ``dst``)."""
+    api = Api(base_url, src, sha)
+    try:
+        up = _timed(lambda: api.put("a.bin"))
+        multi = _timed(lambda: api.multipart("b.bin"))
+        down = _timed(lambda: api.get("a.bin", dst))
+    finally:
+        api.close()
+        _drop(dst)
+    return up, multi, down
+
+
 def bench_local(work: Path, src: Path, sha: str) -> list[Row]:
     mb = src.stat().st_size / 1e6
     dst = work / "copy.bin"
@@ -145,14 +158,7 @@ def bench_local(work: Path, src: Path, sha: str) -> list[Row]:
     cp_down = _timed(lambda: subprocess.run(["cp", str(src), str(dst)], check=True))
     _drop(dst)
     with serve("--data-dir", str(work / "data"), workdir=work, name="bench") as server:
-        api = Api(server.base_url, src, sha)
-        try:
-            up = _timed(lambda: api.put("a.bin"))
-            multi = _timed(lambda: api.multipart("b.bin"))
-            down = _timed(lambda: api.get("a.bin", dst))
-        finally:
-            api.close()
-    _drop(dst)
+        up, multi, down = _through_api(server.base_url, src, sha, dst)
     return [
         Row("local", "upload (PUT)", mb / up, mb / cp_up, "cp + fsync"),
         Row("local", "upload (multipart)", mb / multi, mb / cp_up, "cp + fsync"),
@@ -187,14 +193,7 @@ def bench_s3(work: Path, src: Path, sha: str) -> list[Row]:
         )
         args = ("--data-dir", str(work / "s3data"), "--artifact-store", f"s3://{s3.bucket}/bench")
         with serve(*args, workdir=work, env=env, name="bench-s3") as server:
-            api = Api(server.base_url, src, sha)
-            try:
-                up = _timed(lambda: api.put("a.bin"))
-                multi = _timed(lambda: api.multipart("b.bin"))
-                down = _timed(lambda: api.get("a.bin", dst))
-            finally:
-                api.close()
-        _drop(dst)
+            up, multi, down = _through_api(server.base_url, src, sha, dst)
     finally:
         s3.stop()
     return [

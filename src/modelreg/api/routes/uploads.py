@@ -12,11 +12,10 @@ from starlette.concurrency import run_in_threadpool
 
 from modelreg.api.deps import Caller, Svc
 from modelreg.api.routes.common import errors_doc
-from modelreg.api.routes.files import RAW_BODY, FileOut, NameOrId, Ref
+from modelreg.api.routes.files import RAW_BODY, FileOut, NameOrId, Ref, receive
 from modelreg.api.schemas.versions import FileDeclIn
 from modelreg.blobs import archive
 from modelreg.domain.entities import Upload
-from modelreg.errors import InvalidArgument
 from modelreg.services import Services
 
 UploadId = Annotated[UUID, Path(description="The upload id from POST .../uploads.")]
@@ -96,17 +95,7 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
         args = (who, ws, name_or_id, version, upload_id, number)
         expected = await run_in_threadpool(svc.uploads.check_part, *args)
         staged = await run_in_threadpool(svc.uploads.stage_part, upload_id, number)
-        try:
-            async for chunk in request.stream():
-                if staged.size + len(chunk) > expected:
-                    raise InvalidArgument(
-                        f"part {number} must be exactly {expected} bytes; more were sent",
-                        {"field": "part", "expected": expected},
-                    )
-                staged.write(chunk)
-        except BaseException:
-            staged.discard()
-            raise
+        await receive(request, staged, limit=expected)
         part = await run_in_threadpool(svc.uploads.record_part, *args, staged, expected)
         return PartOut(number=part.number, size=part.size)
 
