@@ -32,10 +32,10 @@ def ac(db_url: str, any_blobs: BlobStore) -> Iterator[TestClient]:
         yield c
 
 
-def _version(client: TestClient, files: dict[str, bytes]) -> str:
-    assert client.post("/api/v1/models", json={"name": "m"}).status_code == 201
-    r = client.post("/api/v1/models/m/versions", json={"status": "PENDING_REGISTRATION"})
-    base = f"/api/v1/models/m/versions/{r.json()['number']}"
+def _version(client: TestClient, files: dict[str, bytes], model: str = "m") -> str:
+    assert client.post("/api/v1/models", json={"name": model}).status_code == 201
+    r = client.post(f"/api/v1/models/{model}/versions", json={"status": "PENDING_REGISTRATION"})
+    base = f"/api/v1/models/{model}/versions/{r.json()['number']}"
     for path, data in files.items():
         sha = hashlib.sha256(data).hexdigest()
         r = client.put(f"{base}/files/{path}", content=data, headers={"X-Checksum-Sha256": sha})
@@ -88,6 +88,16 @@ def test_empty_version(ac: TestClient) -> None:
     z = ac.get(f"{base}/archive?format=zip")
     assert z.status_code == 200
     assert _unzip(z.content) == {}
+
+
+def test_non_ascii_model_name_in_the_file_name(ac: TestClient) -> None:
+    base = _version(ac, {"a": b"a"}, 'modèle "x"')
+    r = ac.get(f"{base}/archive?format=zip")
+    assert r.status_code == 200, r.text
+    disposition = r.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="mod_le _x_-v1.zip"')
+    assert "filename*=UTF-8''mod%C3%A8le%20%22x%22-v1.zip" in disposition
+    assert _unzip(r.content) == {"a": b"a"}
 
 
 @pytest.mark.parametrize("query", ["format=rar", "format=", "format=TAR", "format=tar%00"])

@@ -296,3 +296,16 @@ def test_two_server_instances_share_one_upload(
         _ok(send(uc, upload, 3))
         assert _ok(c2.post(f"{upload}/complete"))["sha256"] == _sha(DATA)
     assert uc.get(f"{version}/files/w.bin").content == DATA
+
+
+def test_parts_lost_from_the_store_can_be_sent_again(uc: TestClient, any_blobs: BlobStore) -> None:
+    version = pending(uc)
+    upload = start(uc, version)
+    for n in (1, 2, 3):
+        _ok(send(uc, upload, n))
+    any_blobs.delete_parts(upload.rsplit("/", 1)[1])  # e.g. an operator's over-eager cleanup
+    assert_error(uc.post(f"{upload}/complete"), 409, "FAILED_PRECONDITION")
+    assert _ok(uc.get(f"{version}/files"))["items"] == []
+    for n in (1, 2, 3):
+        _ok(send(uc, upload, n))
+    assert _ok(uc.post(f"{upload}/complete"))["sha256"] == _sha(DATA)

@@ -97,7 +97,10 @@ class LocalBlobStore:
         return LocalStaged(self.root, self._upload_dir(upload) / str(int(number)))
 
     def read_part(self, upload: str, number: int) -> Iterator[bytes]:
-        return _read(self._upload_dir(upload) / str(int(number)))
+        path = self._upload_dir(upload) / str(int(number))
+        if not path.is_file():  # raise now, not when the caller first iterates
+            raise FileNotFoundError(f"part {number} missing")
+        return _read(path)
 
     def delete_parts(self, upload: str, older_than: datetime | None = None) -> int:
         folder = self._upload_dir(upload)

@@ -148,8 +148,11 @@ class S3BlobStore:
         return S3Staged(self, self._part_key(upload, number))
 
     def read_part(self, upload: str, number: int) -> Iterator[bytes]:
+        key = self._part_key(upload, number)
         try:
-            result = obstore.get(self.store, self._part_key(upload, number))
+            result = obstore.get(self.store, key)
+        except (NotFoundError, FileNotFoundError) as e:
+            raise FileNotFoundError(f"part {number} missing") from e
         except BaseError as e:
             raise _unavailable("download", e) from e
         return _chunks(result.stream(min_chunk_size=CHUNK))

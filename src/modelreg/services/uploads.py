@@ -141,7 +141,8 @@ class UploadService:
         except FileNotFoundError as e:
             staged.discard()
             raise FailedPrecondition(
-                "a part's bytes are gone from the store: send it again", {"upload_id": str(e)}
+                f"a part's bytes are gone from the store ({e}): send it again",
+                {"upload_id": str(upload_id)},
             ) from e
         except BaseException:
             staged.discard()
