@@ -1,6 +1,7 @@
-"""A 1 GB file through a real ``modelreg serve`` process, in constant memory: a streamed
-PUT, a streamed GET, and the same bytes again as a resumable multipart upload. The
-server's peak RSS (VmHWM) may grow by no more than ~50 MB over its warmed-up baseline."""
+"""Artifacts through real ``modelreg serve`` processes. A 1 GB file in constant memory: a
+streamed PUT, a streamed GET, and the same bytes again as a resumable multipart upload;
+the server's peak RSS (VmHWM) may grow by no more than ~50 MB over its warmed-up baseline.
+And one multipart upload served by two processes over one database and store."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import serve
+from tests.servers import clean_env, serve
 
 pytestmark = pytest.mark.slow
 
@@ -94,3 +95,35 @@ def test_one_gigabyte_in_constant_memory(tmp_path: Path) -> None:
 
         growth = _peak_rss(server.proc.pid) - baseline
         assert growth <= MAX_GROWTH, f"server peak RSS grew by {growth / 2**20:.1f} MiB"
+
+
+def test_two_server_processes_serve_one_upload(tmp_path: Path) -> None:
+    """Two ``modelreg serve`` processes over one data dir (database and store): parts go to
+    either, progress is visible on both, and either can complete."""
+    data = os.urandom(3 * 1024 + 10)
+    sha = hashlib.sha256(data).hexdigest()
+    env = clean_env(MODELREG_UPLOAD_PART_SIZE="1024")
+    args = ("--data-dir", str(tmp_path / "data"))
+    with (
+        serve(*args, workdir=tmp_path, env=env, name="a") as a,
+        serve(*args, workdir=tmp_path, env=env, name="b") as b,
+        httpx.Client(base_url=a.base_url, timeout=30) as ca,
+        httpx.Client(base_url=b.base_url, timeout=30) as cb,
+    ):
+        assert ca.post("/api/v1/models", json={"name": "m"}).status_code == 201
+        r = cb.post("/api/v1/models/m/versions", json={"status": "PENDING_REGISTRATION"})
+        assert r.status_code == 201, r.text
+        base = "/api/v1/models/m/versions/1"
+        r = ca.post(f"{base}/uploads", json={"path": "f", "size": len(data), "sha256": sha})
+        assert r.status_code == 201, r.text
+        assert r.json()["part_size"] == 1024
+        upload = f"{base}/uploads/{r.json()['upload_id']}"
+        for n, client in zip((1, 2, 3, 4), (ca, cb, cb, ca), strict=True):
+            r = client.put(f"{upload}/parts/{n}", content=data[(n - 1) * 1024 : n * 1024])
+            assert r.status_code == 200, r.text
+            assert [
+                p["number"] for p in (ca if client is cb else cb).get(upload).json()["parts"]
+            ] == list(range(1, n + 1))
+        r = cb.post(f"{upload}/complete")
+        assert r.status_code == 200, r.text
+        assert ca.get(f"{base}/files/f").content == data
