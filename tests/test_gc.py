@@ -185,8 +185,8 @@ def test_admin_gc_rejects_bad_input(client: TestClient, body: dict[str, Any]) ->
 
 def test_every_sha256_column_is_a_known_blob_reference() -> None:
     """A table that stores blob digests must list its column in store/blob_refs.py, or gc
-    would delete bytes it still needs. Upload parts hash their own staged bytes."""
-    not_blob_refs = {"upload_parts.sha256", "uploads.sha256"}
+    would delete bytes it still needs. (An upload's sha256 is the one it promises.)"""
+    not_blob_refs = {"uploads.sha256"}
     columns = {
         f"{t.name}.{c.name}"
         for t in metadata.tables.values()

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -309,3 +310,36 @@ def test_parts_lost_from_the_store_can_be_sent_again(uc: TestClient, any_blobs: 
     for n in (1, 2, 3):
         _ok(send(uc, upload, n))
     assert _ok(uc.post(f"{upload}/complete"))["sha256"] == _sha(DATA)
+
+
+def test_presigned_part_urls(uc: TestClient, any_blobs: BlobStore) -> None:
+    """On S3, parts can go straight to the store; they count like parts sent here, and a
+    wrong-sized one is caught by complete. A local store cannot sign: 409."""
+    version = pending(uc)
+    upload = start(uc, version)
+    r = uc.post(f"{upload}/parts/1/url")
+    if isinstance(any_blobs, LocalBlobStore):
+        assert_error(r, 409, "FAILED_PRECONDITION")
+        return
+    first = _ok(r)
+    assert (first["method"], first["size"]) == ("PUT", PART)
+    assert httpx.put(first["url"], content=DATA[:PART]).status_code == 200
+    last = _ok(uc.post(f"{upload}/parts/3/url"))
+    assert last["size"] == len(DATA) - 2 * PART
+    assert httpx.put(last["url"], content=b"z" * 10).status_code == 200  # too short
+    _ok(send(uc, upload, 2))
+    assert [p["number"] for p in _ok(uc.get(upload))["parts"]] == [1, 2, 3]
+    err = assert_error(uc.post(f"{upload}/complete"), 409, "FAILED_PRECONDITION")
+    assert err["details"]["wrong_size_parts"] == [3]
+    assert httpx.put(last["url"], content=DATA[2 * PART :]).status_code == 200
+    assert _ok(uc.post(f"{upload}/complete"))["sha256"] == _sha(DATA)
+    assert uc.get(f"{version}/files/w.bin").content == DATA
+    assert_error(uc.post(f"{upload}/parts/1/url"), 404, "NOT_FOUND")  # completed: gone
+
+
+def test_presign_checks_like_a_part_put(lc: TestClient) -> None:
+    version = pending(lc)
+    upload = start(lc, version)
+    assert_error(lc.post(f"{upload}/parts/4/url"), 400, "INVALID_ARGUMENT")
+    assert_error(lc.post(f"{upload}/parts/0/url"), 400, "INVALID_ARGUMENT")
+    assert_error(lc.post(f"{version}/uploads/{uuid.uuid4()}/parts/1/url"), 404, "NOT_FOUND")

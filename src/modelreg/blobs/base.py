@@ -14,11 +14,16 @@ import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
 _UPLOAD_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def part_number(name: str) -> int | None:
+    """The number of a part object's file name, None for anything else."""
+    return int(name) if name.isdigit() and len(name) <= 5 else None
 
 
 def check_upload_id(upload: str) -> str:
@@ -71,6 +76,15 @@ class BlobStore(Protocol):
         ...
 
     def read_part(self, upload: str, number: int) -> Iterator[bytes]: ...
+
+    def part_sizes(self, upload: str) -> dict[int, int]:
+        """{part number: size} of the parts of ``upload`` the store holds."""
+        ...
+
+    def sign_part(self, upload: str, number: int, expires_in: timedelta) -> str | None:
+        """A URL a client can PUT part ``number`` to directly; None if the store cannot
+        sign URLs (local disk)."""
+        ...
 
     def delete_parts(self, upload: str, older_than: datetime | None = None) -> int:
         """Remove an upload's parts (only those last written before ``older_than``, when

@@ -7,10 +7,10 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from modelreg.blobs.base import Spool, StoredObject, check_upload_id
+from modelreg.blobs.base import Spool, StoredObject, check_upload_id, part_number
 
 CHUNK = 1 << 20
 
@@ -101,6 +101,18 @@ class LocalBlobStore:
         if not path.is_file():  # raise now, not when the caller first iterates
             raise FileNotFoundError(f"part {number} missing")
         return _read(path)
+
+    def part_sizes(self, upload: str) -> dict[int, int]:
+        sizes: dict[int, int] = {}
+        with contextlib.suppress(FileNotFoundError):
+            for obj in _files(str(self._upload_dir(upload))):
+                number = part_number(obj.name)
+                if number is not None:
+                    sizes[number] = obj.size
+        return sizes
+
+    def sign_part(self, upload: str, number: int, expires_in: timedelta) -> str | None:
+        return None
 
     def delete_parts(self, upload: str, older_than: datetime | None = None) -> int:
         folder = self._upload_dir(upload)

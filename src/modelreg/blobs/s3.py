@@ -20,7 +20,7 @@ import obstore
 from obstore.exceptions import BaseError, NotFoundError
 from obstore.store import S3Store
 
-from modelreg.blobs.base import Spool, StoredObject, check_upload_id
+from modelreg.blobs.base import Spool, StoredObject, check_upload_id, part_number
 from modelreg.errors import Unavailable
 
 if TYPE_CHECKING:
@@ -156,6 +156,20 @@ class S3BlobStore:
         except BaseError as e:
             raise _unavailable("download", e) from e
         return _chunks(result.stream(min_chunk_size=CHUNK))
+
+    def part_sizes(self, upload: str) -> dict[int, int]:
+        sizes: dict[int, int] = {}
+        for _path, obj in self._list(f"uploads/{check_upload_id(upload)}/"):
+            number = part_number(obj.name)
+            if number is not None:
+                sizes[number] = obj.size
+        return sizes
+
+    def sign_part(self, upload: str, number: int, expires_in: timedelta) -> str | None:
+        try:
+            return obstore.sign(self.store, "PUT", self._part_key(upload, number), expires_in)
+        except BaseError as e:
+            raise _unavailable("signing", e) from e
 
     def _list(self, prefix: str) -> Iterator[tuple[str, StoredObject]]:
         """(path, object) under ``prefix``, paths relative to the store's prefix."""

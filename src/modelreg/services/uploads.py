@@ -1,8 +1,9 @@
 """Resumable multipart uploads of one file of a PENDING_REGISTRATION version.
 
-The upload's state (path, size, sha256, which parts arrived) is in the database and the
-part bytes are in the blob store, so any server process over the same database and store
-can take any part. Completing reads the parts back in order, hashing them into a staged
+The upload (path, size, sha256, part size) is a database row and its parts are objects in
+the blob store, which is the one record of which parts arrived (so parts PUT straight to a
+presigned S3 URL count like any other): any server process over the same database and
+store can take any part. Completing reads the parts back in order, hashing them into a staged
 blob (sha256 is sequential and parts may arrive in any order), and only a blob with the
 declared size and sha256 becomes the version's file; on a mismatch the upload is removed
 and nothing is recorded.
@@ -10,7 +11,9 @@ and nothing is recorded.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import Connection
@@ -26,6 +29,7 @@ from modelreg.store import uploads as store
 DEFAULT_PART_SIZE = 8 << 20
 MAX_PARTS = 10_000  # as in S3: a 5 TiB file still fits, with larger parts
 MAX_SIZE = 5 << 40
+PRESIGN_TTL = timedelta(minutes=15)
 
 
 class UploadService:
@@ -66,7 +70,8 @@ class UploadService:
     def get(self, who: Principal, workspace: str, model: str, ref: str, upload_id: UUID) -> Upload:
         with self.db.read() as conn:
             _, version_id = self.files.resolve(conn, who, workspace, model, ref, Action.READ)
-            return self._get(conn, version_id, upload_id)
+            upload = self._get(conn, version_id, upload_id)
+        return self._with_parts(upload)
 
     def check_part(
         self, who: Principal, workspace: str, model: str, ref: str, upload_id: UUID, number: int
@@ -104,17 +109,44 @@ class UploadService:
                 f"part {number} must be exactly {expected_size} bytes, got {staged.size}",
                 {"field": "part", "expected": expected_size, "received": staged.size},
             )
-        digest = staged.commit()
+        staged.commit()
         try:
-            with self.db.write() as conn:
+            with self.db.read() as conn:
                 version_id = self.files.version_for(conn, who, workspace, model, ref)
                 self._get(conn, version_id, upload_id)
-                store.put_part(conn, upload_id, number, staged.size, digest, self.clock())
         except NotFound:
             # Aborted (or completed) while the part was in flight: its bytes are garbage.
             self.files.blobs.delete_parts(str(upload_id))
             raise
         return UploadPart(number, staged.size)
+
+    def presign_part(
+        self,
+        who: Principal,
+        workspace: str,
+        model: str,
+        ref: str,
+        upload_id: UUID,
+        number: int,
+        expires_in: timedelta = PRESIGN_TTL,
+    ) -> tuple[str, int, datetime]:
+        """(URL, exact size, expiry) for a client to PUT part ``number`` straight to the
+        store; FAILED_PRECONDITION when the store cannot sign URLs."""
+        expected = self.check_part(who, workspace, model, ref, upload_id, number)
+        url = self.files.blobs.sign_part(str(upload_id), number, expires_in)
+        if url is None:
+            raise FailedPrecondition(
+                "this server's artifact store cannot sign URLs (local disk): "
+                "PUT the part to the server instead",
+                {"upload_id": str(upload_id)},
+            )
+        return url, expected, self.clock() + expires_in
+
+    def _with_parts(self, upload: Upload) -> Upload:
+        """The upload with the parts the store holds (the one record of them)."""
+        sizes = self.files.blobs.part_sizes(str(upload.id))
+        parts = tuple(UploadPart(n, sizes[n]) for n in sorted(sizes) if 1 <= n <= upload.part_count)
+        return dataclasses.replace(upload, parts=parts)
 
     def complete(
         self, who: Principal, workspace: str, model: str, ref: str, upload_id: UUID
@@ -122,15 +154,17 @@ class UploadService:
         """Assemble the parts, verify size and sha256, and record the file."""
         with self.db.read() as conn:
             version_id = self.files.version_for(conn, who, workspace, model, ref)
-            upload = self._get(conn, version_id, upload_id)
-        have = {p.number for p in upload.parts}
+            upload = self._with_parts(self._get(conn, version_id, upload_id))
+        have = {p.number: p.size for p in upload.parts}
         missing = [n for n in range(1, upload.part_count + 1) if n not in have]
-        if missing:
+        # Only parts PUT to a presigned URL can have the wrong size (the server checks its own).
+        wrong = [n for n, size in have.items() if size != upload.expected_part_size(n)]
+        if missing or wrong:
             raise FailedPrecondition(
-                f"{len(missing)} part(s) missing, e.g. "
-                + ", ".join(str(n) for n in missing[:20])
+                f"{len(missing)} part(s) missing and {len(wrong)} of the wrong size, e.g. "
+                + ", ".join(str(n) for n in (missing + wrong)[:20])
                 + ": send them, then complete",
-                {"missing_parts": missing[:1000]},
+                {"missing_parts": missing[:1000], "wrong_size_parts": wrong[:1000]},
             )
         blobs = self.files.blobs
         staged = blobs.stage()

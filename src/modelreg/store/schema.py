@@ -274,8 +274,9 @@ version_files = Table(
     Index("ix_version_files_sha256", "sha256"),
 )
 
-# Resumable multipart uploads: the state is here (so any server process can take the next
-# part), the bytes are in the blob store under uploads/<id>/<number>.
+# Resumable multipart uploads: the upload is here (so any server process can take the next
+# part); its parts are objects in the blob store, uploads/<id>/<number>, and the store is
+# the one record of which parts arrived (a part PUT to a presigned URL never passes here).
 uploads = Table(
     "uploads",
     metadata,
@@ -289,15 +290,4 @@ uploads = Table(
     Index("ix_uploads_version_id", "version_id"),
     # Garbage collection expires uploads older than a TTL.
     Index("ix_uploads_created_at", "created_at"),
-)
-
-upload_parts = Table(
-    "upload_parts",
-    metadata,
-    Column("upload_id", Uuid, ForeignKey("uploads.id", ondelete="CASCADE"), nullable=False),
-    Column("number", Integer, nullable=False),
-    Column("size", BigInteger, nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    PrimaryKeyConstraint("upload_id", "number"),
 )

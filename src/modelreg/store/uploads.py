@@ -1,4 +1,4 @@
-"""Resumable uploads and their parts (the bytes are in the blob store)."""
+"""Resumable uploads (their parts are objects in the blob store)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from uuid import UUID
 
 from sqlalchemy import Connection, delete, insert, select
 
-from modelreg.domain.entities import Upload, UploadPart
-from modelreg.store.common import upsert
-from modelreg.store.schema import upload_parts, uploads
+from modelreg.domain.entities import Upload
+from modelreg.store.schema import uploads
 
 
 def create(conn: Connection, upload: Upload) -> None:
@@ -27,53 +26,18 @@ def create(conn: Connection, upload: Upload) -> None:
     )
 
 
-def get(conn: Connection, upload_id: UUID, *, for_update: bool = False) -> Upload | None:
-    """The upload with its parts in order; ``for_update`` locks the row (PostgreSQL)."""
-    u = uploads.c
-    stmt = select(uploads).where(u.id == upload_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    row = conn.execute(stmt).one_or_none()
+def get(conn: Connection, upload_id: UUID) -> Upload | None:
+    """The upload, without its parts (the blob store knows those)."""
+    row = conn.execute(select(uploads).where(uploads.c.id == upload_id)).one_or_none()
     if row is None:
         return None
-    p = upload_parts.c
-    parts = conn.execute(
-        select(p.number, p.size).where(p.upload_id == upload_id).order_by(p.number)
-    )
     return Upload(
-        row.id,
-        row.version_id,
-        row.path,
-        row.size,
-        row.sha256,
-        row.part_size,
-        row.created_at,
-        tuple(UploadPart(n, s) for n, s in parts),
-    )
-
-
-def put_part(
-    conn: Connection, upload_id: UUID, number: int, size: int, sha256: str, now: datetime
-) -> None:
-    upsert(
-        conn,
-        upload_parts,
-        [
-            {
-                "upload_id": upload_id,
-                "number": number,
-                "size": size,
-                "sha256": sha256,
-                "created_at": now,
-            }
-        ],
-        ("upload_id", "number"),
+        row.id, row.version_id, row.path, row.size, row.sha256, row.part_size, row.created_at
     )
 
 
 def delete_upload(conn: Connection, upload_id: UUID) -> bool:
-    """Remove the upload and its part rows; False if it was already gone."""
-    conn.execute(delete(upload_parts).where(upload_parts.c.upload_id == upload_id))
+    """False if it was already gone."""
     return conn.execute(delete(uploads).where(uploads.c.id == upload_id)).rowcount > 0
 
 

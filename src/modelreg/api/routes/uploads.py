@@ -1,13 +1,14 @@
 """Resumable multipart uploads and whole-version archives, under a version's URL."""
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from modelreg.api.deps import Caller, Svc
@@ -15,11 +16,15 @@ from modelreg.api.routes.common import errors_doc
 from modelreg.api.routes.files import RAW_BODY, FileOut, NameOrId, Ref, receive
 from modelreg.api.schemas.versions import FileDeclIn
 from modelreg.blobs import archive
-from modelreg.domain.entities import Upload
+from modelreg.domain.entities import Principal, Upload
 from modelreg.services import Services
 
 UploadId = Annotated[UUID, Path(description="The upload id from POST .../uploads.")]
 PartNumber = Annotated[int, Path(ge=1, le=10_000, description="Part number, from 1.")]
+
+
+# (caller, workspace, model, version ref, upload id, part number)
+PartArgs = tuple[Principal, str, str, str, UUID, int]
 
 
 class UploadStarted(BaseModel):
@@ -30,6 +35,13 @@ class UploadStarted(BaseModel):
 class PartOut(BaseModel):
     number: int
     size: int
+
+
+class PresignedPart(BaseModel):
+    url: str
+    method: Literal["PUT"]
+    size: int = Field(description="The exact number of bytes the part must have.")
+    expires_at: datetime
 
 
 class UploadOut(BaseModel):
@@ -61,6 +73,19 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
     router = APIRouter(prefix=prefix + "/models/{name_or_id}/versions/{version}", tags=[tag])
     Ws = Annotated[str, Depends(workspace_dep)]
 
+    def part_at(
+        name_or_id: NameOrId,
+        version: Ref,
+        upload_id: UploadId,
+        number: PartNumber,
+        ws: Ws,
+        who: Caller,
+    ) -> PartArgs:
+        """The leading arguments of the services' part calls, from the path."""
+        return who, ws, name_or_id, version, upload_id, number
+
+    Part = Annotated[PartArgs, Depends(part_at)]
+
     @router.post("/uploads", status_code=201, responses=errors_doc(404, 409))
     def start_upload(
         body: FileDeclIn, name_or_id: NameOrId, version: Ref, ws: Ws, svc: Svc, who: Caller
@@ -81,23 +106,20 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
         responses=errors_doc(404, 409),
         openapi_extra=RAW_BODY,
     )
-    async def put_part(
-        request: Request,
-        name_or_id: NameOrId,
-        version: Ref,
-        upload_id: UploadId,
-        number: PartNumber,
-        ws: Ws,
-        svc: Svc,
-        who: Caller,
-    ) -> PartOut:
+    async def put_part(request: Request, part: Part, svc: Svc) -> PartOut:
         """One part's raw bytes: exactly part_size, except the last; re-sending replaces."""
-        args = (who, ws, name_or_id, version, upload_id, number)
-        expected = await run_in_threadpool(svc.uploads.check_part, *args)
-        staged = await run_in_threadpool(svc.uploads.stage_part, upload_id, number)
+        expected = await run_in_threadpool(svc.uploads.check_part, *part)
+        staged = await run_in_threadpool(svc.uploads.stage_part, part[4], part[5])
         await receive(request, staged, limit=expected)
-        part = await run_in_threadpool(svc.uploads.record_part, *args, staged, expected)
-        return PartOut(number=part.number, size=part.size)
+        done = await run_in_threadpool(svc.uploads.record_part, *part, staged, expected)
+        return PartOut(number=done.number, size=done.size)
+
+    @router.post("/uploads/{upload_id}/parts/{number}/url", responses=errors_doc(404, 409))
+    def presign_part(part: Part, svc: Svc) -> PresignedPart:
+        """A presigned URL to PUT the part's bytes straight to the S3 store (409 on a
+        local store); the part then counts like one sent here."""
+        url, size, expires = svc.uploads.presign_part(*part)
+        return PresignedPart(url=url, method="PUT", size=size, expires_at=expires)
 
     @router.post("/uploads/{upload_id}/complete", responses=errors_doc(404, 409))
     def complete_upload(

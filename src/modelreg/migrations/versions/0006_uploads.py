@@ -1,4 +1,4 @@
-"""uploads: resumable multipart uploads and their parts
+"""uploads: resumable multipart uploads (their parts are blob-store objects)
 
 Revision ID: 0006_uploads
 Revises: 0005
@@ -44,25 +44,8 @@ def upgrade() -> None:
         batch_op.create_index("ix_uploads_version_id", ["version_id"], unique=False)
         batch_op.create_index("ix_uploads_created_at", ["created_at"], unique=False)
 
-    op.create_table(
-        "upload_parts",
-        sa.Column("upload_id", sa.Uuid(), nullable=False),
-        sa.Column("number", sa.Integer(), nullable=False),
-        sa.Column("size", sa.BigInteger(), nullable=False),
-        sa.Column("sha256", sa.String(length=64), nullable=False),
-        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["upload_id"],
-            ["uploads.id"],
-            name=op.f("fk_upload_parts_upload_id"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("upload_id", "number", name=op.f("pk_upload_parts")),
-    )
-
 
 def downgrade() -> None:
-    op.drop_table("upload_parts")
     with op.batch_alter_table("uploads", schema=None) as batch_op:
         batch_op.drop_index("ix_uploads_created_at")
         batch_op.drop_index("ix_uploads_version_id")
