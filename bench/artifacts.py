@@ -130,7 +130,7 @@ class Api:
     def get(self, path: str, dest: Path) -> None:
         with self.http.stream("GET", f"{self.base}/files/{path}") as r, dest.open("wb") as f:
             r.raise_for_status()
-            for block in r.iter_bytes(CHUNK):
+            for block in r.iter_raw():
                 f.write(block)
 
     def close(self) -> None:
@@ -236,6 +236,12 @@ def section(rows: list[Row], size_mb: int, argv: list[str]) -> str:
             "server's part size, parts sent one after another. Target: >= 80% of baseline.",
             "",
             *table(rows),
+            "",
+            "Where the time goes (not yet optimised): the server's per-chunk ASGI receive and "
+            "sha256 on one core, the httpx client on the same 2 cores, and for multipart the "
+            "bytes are written twice (each part, then the assembled blob, both fsynced; on "
+            "S3 the parts are read back and uploaded again) because sha256 must run over the "
+            "parts in order.",
             "",
             END_MARK,
         ]
