@@ -53,6 +53,7 @@ import httpx
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.engine import make_url
 
+from bench.report import replace_section
 from modelreg.domain.entities import Principal
 from modelreg.errors import InvalidArgument
 from modelreg.query.paging import PageQuery
@@ -565,16 +566,7 @@ def report(results: Sequence[DialectResult], command: str, reps: int, http_reps:
 
 
 def write_report(path: Path, section: str) -> None:
-    if path.exists():
-        text = path.read_text()
-        if START_MARK in text and END_MARK in text:
-            head, _, rest = text.partition(START_MARK)
-            _, _, tail = rest.partition(END_MARK)
-            path.write_text(head + section + tail)
-            return
-        path.write_text(text.rstrip() + "\n\n## Results\n\n" + section + "\n")
-        return
-    path.write_text("# Benchmarks\n\n## Results\n\n" + section + "\n")
+    replace_section(path, START_MARK, END_MARK, "## Results", section)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,7 +3,9 @@ over it, and an HTTP client."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from modelreg.api.app import create_app
-from modelreg.blobs import LocalBlobStore
+from modelreg.blobs import BlobStore, LocalBlobStore, open_blob_store
 from modelreg.config import Settings
 from modelreg.services import Services
 from modelreg.store.db import Database
@@ -58,6 +60,20 @@ def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
         yield c
 
 
+@pytest.fixture(params=["local", "s3"])
+def any_blobs(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
+    """A fresh blob store of each kind: local disk, and a new prefix on the SeaweedFS."""
+    if request.param == "local":
+        return LocalBlobStore(tmp_path / "blobs")
+    server: S3Server = request.getfixturevalue("s3_server")
+    return open_blob_store(
+        f"s3://{server.bucket}/t-{uuid.uuid4().hex}",
+        s3_endpoint=server.endpoint,
+        s3_access_key_id=server.access_key_id,
+        s3_secret_access_key=server.secret_access_key,
+    )
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
 def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh, migrated database for one test, on each dialect."""
@@ -83,6 +99,19 @@ def app(services: Services, db_url: str) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as c:
         yield c
+
+
+@contextmanager
+def app_over(
+    db_url: str, blobs: BlobStore, **options: Any
+) -> Iterator[tuple[TestClient, Services]]:
+    """The real app over its own Services (``options`` go to Services) and a client."""
+    svc = Services(Database(db_url, pool_size=4), blobs=blobs, **options)
+    try:
+        with TestClient(create_app(Settings(database_url=db_url), services=svc)) as c:
+            yield c, svc
+    finally:
+        svc.db.dispose()
 
 
 def assert_error(r: Any, status: int, code: str) -> dict[str, Any]:

@@ -35,6 +35,13 @@ class Settings(BaseSettings):
         None, description="S3 access key id (unset: AWS_* variables or instance credentials)."
     )
     s3_secret_access_key: str | None = Field(None, description="S3 secret access key.")
+    upload_part_size: int = Field(
+        8 << 20,
+        ge=1 << 10,
+        le=5 << 30,
+        description="Part size the server hands out for resumable uploads (bytes; raised "
+        "automatically so no upload needs more than 10,000 parts).",
+    )
     host: str = Field("127.0.0.1", description="Address the server binds to.")
     port: int = Field(8080, ge=0, le=65535, description="Port the server listens on.")
     workers: int = Field(1, ge=1, le=64, description="Server processes (uvicorn workers).")

@@ -11,13 +11,20 @@ from modelreg import __version__
 from modelreg.api import errors
 from modelreg.api.deps import default_workspace, reject_nul, workspace_from_path
 from modelreg.api.middleware import RequestIdMiddleware
-from modelreg.api.routes import artifacts, files, health, lifecycle, search, workspaces
+from modelreg.api.routes import (
+    admin,
+    artifacts,
+    files,
+    health,
+    lifecycle,
+    search,
+    uploads,
+    workspaces,
+)
 from modelreg.api.routes.models import build_router, version_by_id_router
-from modelreg.blobs import open_blob_store
 from modelreg.config import Settings
 from modelreg.domain.artifacts import FileOwner
 from modelreg.services import Services
-from modelreg.store.db import Database
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -27,16 +34,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     """
     settings = settings or Settings()
     owned = services is None
-    svc = services or Services(
-        Database(settings.resolved_database_url(), pool_size=settings.db_pool_size),
-        blobs=open_blob_store(
-            settings.resolved_artifact_store(),
-            s3_endpoint=settings.s3_endpoint,
-            s3_region=settings.s3_region,
-            s3_access_key_id=settings.s3_access_key_id,
-            s3_secret_access_key=settings.s3_secret_access_key,
-        ),
-    )
+    svc = services or Services.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -78,6 +76,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.include_router(artifacts.build_router(dep, prefix, label))
         app.include_router(files.build_router(dep, prefix, label, FileOwner.ARTIFACT))
     app.include_router(artifacts.view_router)
+    app.include_router(
+        uploads.build_router(workspace_from_path, "/api/v1/workspaces/{ws}", "uploads")
+    )
+    app.include_router(
+        uploads.build_router(default_workspace, "/api/v1", "uploads (default workspace)")
+    )
+    app.include_router(admin.router)
     app.include_router(version_by_id_router())
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from modelreg.blobs.base import BlobStore, StagedBlob
+from modelreg.blobs.base import BlobStore, StagedBlob, StoredObject
 from modelreg.blobs.local import LocalBlobStore
 
-__all__ = ["BlobStore", "LocalBlobStore", "StagedBlob", "open_blob_store"]
+__all__ = ["BlobStore", "LocalBlobStore", "StagedBlob", "StoredObject", "open_blob_store"]
 
 
 def open_blob_store(

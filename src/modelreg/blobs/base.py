@@ -1,14 +1,47 @@
 """The blob-store interface. Blobs are addressed by their sha256, so identical files are
-stored once and promotion shares bytes by reference."""
+stored once and promotion shares bytes by reference.
+
+Besides blobs, a store keeps the *parts* of resumable uploads (``uploads/<id>/<number>``):
+bytes that belong to no file yet, readable by every server process over the same store.
+Garbage collection lists both with their age and removes what no database row needs.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
+
+_UPLOAD_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def part_number(name: str) -> int | None:
+    """The number of a part object's file name, None for anything else."""
+    return int(name) if name.isdigit() and len(name) <= 5 else None
+
+
+def check_upload_id(upload: str) -> str:
+    """Upload ids become path segments: only a canonical lowercase UUID is accepted, so no
+    caller can reach outside ``uploads/``."""
+    if not _UPLOAD_ID.fullmatch(upload):
+        raise ValueError(f"not an upload id: {upload!r}")
+    return upload
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    """One object as garbage collection sees it. ``name`` is the sha256 of a blob, or
+    ``<upload id>/<part number>`` of an upload part."""
+
+    name: str
+    size: int
+    modified: datetime
 
 
 class StagedBlob(Protocol):
@@ -21,7 +54,9 @@ class StagedBlob(Protocol):
     def sha256(self) -> str: ...
 
     def commit(self) -> str:
-        """Make the bytes readable under their sha256 (a no-op if already stored)."""
+        """Publish the bytes (a blob under its sha256, or an upload part under its number)
+        and return their sha256. A blob that was already stored is made young again, so
+        the garbage collector's grace period covers the row about to reference it."""
         ...
 
     def discard(self) -> None: ...
@@ -35,6 +70,35 @@ class BlobStore(Protocol):
         ...
 
     def exists(self, sha256: str) -> bool: ...
+
+    def stage_part(self, upload: str, number: int) -> StagedBlob:
+        """Bytes of part ``number`` of ``upload``; committing replaces an earlier copy."""
+        ...
+
+    def read_part(self, upload: str, number: int) -> Iterator[bytes]: ...
+
+    def part_sizes(self, upload: str) -> dict[int, int]:
+        """{part number: size} of the parts of ``upload`` the store holds."""
+        ...
+
+    def sign_part(self, upload: str, number: int, expires_in: timedelta) -> str | None:
+        """A URL a client can PUT part ``number`` to directly; None if the store cannot
+        sign URLs (local disk)."""
+        ...
+
+    def delete_parts(self, upload: str, older_than: datetime | None = None) -> int:
+        """Remove an upload's parts (only those last written before ``older_than``, when
+        given); the number of bytes freed."""
+        ...
+
+    def list_blobs(self) -> Iterator[StoredObject]: ...
+
+    def list_parts(self) -> Iterator[StoredObject]: ...
+
+    def delete_blob(self, sha256: str, older_than: datetime) -> bool:
+        """Remove a blob unless it was (re)written at or after ``older_than``, judged on a
+        fresh look at the store rather than an earlier listing; True if it was removed."""
+        ...
 
 
 class Spool:

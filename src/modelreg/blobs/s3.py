@@ -1,11 +1,18 @@
 """Blobs in an S3-compatible bucket (AWS, SeaweedFS, MinIO, ...) via obstore:
 ``<prefix>/objects/<sha256>``. Bytes are staged in a local temp file while hashed (constant
-memory), then uploaded (multipart when large) under their sha256 unless already there."""
+memory), then uploaded (multipart when large) under their sha256.
+
+Parts of resumable uploads are ordinary objects, ``<prefix>/uploads/<id>/<number>``, not an
+S3 multipart upload: a native multipart upload must name its final key before the bytes are
+verified (here the key *is* the verified sha256), needs every part but the last >= 5 MiB,
+and obstore exposes no upload-id API a second server process could continue. Staged part
+objects can be re-sent, listed, aged and deleted like anything else; completing reads them
+back once, in order, which sha256 (a sequential hash) needs anyway."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +20,7 @@ import obstore
 from obstore.exceptions import BaseError, NotFoundError
 from obstore.store import S3Store
 
-from modelreg.blobs.base import Spool
+from modelreg.blobs.base import Spool, StoredObject, check_upload_id, part_number
 from modelreg.errors import Unavailable
 
 if TYPE_CHECKING:
@@ -26,24 +33,26 @@ PART_SIZE = 8 << 20
 
 
 class S3Staged(Spool):
-    def __init__(self, store: S3BlobStore) -> None:
+    def __init__(self, store: S3BlobStore, key: str | None = None) -> None:
         super().__init__(store.tmp_dir, prefix="modelreg-s3-")
         self._store = store
+        self._key = key
 
     def commit(self) -> str:
         digest = self.sha256()
         try:
-            if not self._store.exists(digest):
-                self._file.flush()
-                self._file.seek(0)
-                obstore.put(
-                    self._store.store,
-                    self._store.key(digest),
-                    self._file,
-                    use_multipart=self.size > PART_SIZE,
-                    chunk_size=PART_SIZE,
-                    max_concurrency=4,
-                )
+            # Even when the blob is already there it is written again: that makes it young,
+            # so garbage collection's grace period covers the row about to reference it.
+            self._file.flush()
+            self._file.seek(0)
+            obstore.put(
+                self._store.store,
+                self._key or self._store.key(digest),
+                self._file,
+                use_multipart=self.size > PART_SIZE,
+                chunk_size=PART_SIZE,
+                max_concurrency=4,
+            )
         except BaseError as e:
             raise _unavailable("upload", e) from e
         finally:
@@ -131,6 +140,82 @@ class S3BlobStore:
         except BaseError as e:
             raise _unavailable("download", e) from e
         return _chunks(result.stream(min_chunk_size=CHUNK))
+
+    def _part_key(self, upload: str, number: int) -> str:
+        return f"uploads/{check_upload_id(upload)}/{int(number)}"
+
+    def stage_part(self, upload: str, number: int) -> S3Staged:
+        return S3Staged(self, self._part_key(upload, number))
+
+    def read_part(self, upload: str, number: int) -> Iterator[bytes]:
+        key = self._part_key(upload, number)
+        try:
+            result = obstore.get(self.store, key)
+        except (NotFoundError, FileNotFoundError) as e:
+            raise FileNotFoundError(f"part {number} missing") from e
+        except BaseError as e:
+            raise _unavailable("download", e) from e
+        return _chunks(result.stream(min_chunk_size=CHUNK))
+
+    def part_sizes(self, upload: str) -> dict[int, int]:
+        sizes: dict[int, int] = {}
+        for _path, obj in self._list(f"uploads/{check_upload_id(upload)}/"):
+            number = part_number(obj.name)
+            if number is not None:
+                sizes[number] = obj.size
+        return sizes
+
+    def sign_part(self, upload: str, number: int, expires_in: timedelta) -> str | None:
+        try:
+            return obstore.sign(self.store, "PUT", self._part_key(upload, number), expires_in)
+        except BaseError as e:
+            raise _unavailable("signing", e) from e
+
+    def _list(self, prefix: str) -> Iterator[tuple[str, StoredObject]]:
+        """(path, object) under ``prefix``, paths relative to the store's prefix."""
+        try:
+            for batch in obstore.list(self.store, prefix=prefix, chunk_size=1000):
+                for meta in batch:
+                    path = meta["path"]
+                    name = path[len(prefix) :]
+                    yield path, StoredObject(name, meta["size"], meta["last_modified"])
+        except BaseError as e:
+            raise _unavailable("listing", e) from e
+
+    def delete_parts(self, upload: str, older_than: datetime | None = None) -> int:
+        prefix = f"uploads/{check_upload_id(upload)}/"
+        doomed = [
+            (path, obj.size)
+            for path, obj in self._list(prefix)
+            if older_than is None or obj.modified < older_than
+        ]
+        try:
+            for path, _size in doomed:
+                obstore.delete(self.store, path)
+        except BaseError as e:
+            raise _unavailable("delete", e) from e
+        return sum(size for _path, size in doomed)
+
+    def list_blobs(self) -> Iterator[StoredObject]:
+        for _path, obj in self._list("objects/"):
+            yield obj
+
+    def list_parts(self) -> Iterator[StoredObject]:
+        for _path, obj in self._list("uploads/"):
+            yield obj
+
+    def delete_blob(self, sha256: str, older_than: datetime) -> bool:
+        key = self.key(sha256)
+        try:
+            meta = obstore.head(self.store, key)
+            if meta["last_modified"] >= older_than:
+                return False
+            obstore.delete(self.store, key)
+        except (NotFoundError, FileNotFoundError):
+            return False
+        except BaseError as e:
+            raise _unavailable("delete", e) from e
+        return True
 
 
 def _chunks(stream: Iterable[Buffer]) -> Iterator[bytes]:

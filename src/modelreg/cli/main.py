@@ -4,6 +4,7 @@ SDK. Server modules are imported lazily so the client-side commands start fast."
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,6 +29,15 @@ DatabaseUrl = Annotated[
     typer.Option(
         "--database-url",
         help="SQLAlchemy URL, e.g. postgresql+psycopg://u:p@host/db [env MODELREG_DATABASE_URL]",
+    ),
+]
+
+ArtifactStore = Annotated[
+    str | None,
+    typer.Option(
+        "--artifact-store",
+        help="file:///path or s3://bucket/prefix for file bytes [env MODELREG_ARTIFACT_STORE; "
+        "default <data-dir>/artifacts]",
     ),
 ]
 
@@ -79,14 +89,7 @@ def _settings(**given: Any) -> Any:
 def serve(
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
-    artifact_store: Annotated[
-        str | None,
-        typer.Option(
-            "--artifact-store",
-            help="file:///path for file bytes [env MODELREG_ARTIFACT_STORE; "
-            "default <data-dir>/artifacts]",
-        ),
-    ] = None,
+    artifact_store: ArtifactStore = None,
     host: Annotated[str | None, typer.Option(help="Bind address [default 127.0.0.1]")] = None,
     port: Annotated[int | None, typer.Option(help="Port [default 8080]")] = None,
     workers: Annotated[int | None, typer.Option(help="Server processes [default 1]")] = None,
@@ -150,6 +153,57 @@ def db_upgrade(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> No
     url = _settings(data_dir=data_dir, database_url=database_url).resolved_database_url()
     upgrade(url)
     typer.echo(f"database at {_redact(url)} is up to date")
+
+
+@app.command()
+def gc(
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    artifact_store: ArtifactStore = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count, delete nothing.")] = False,
+    grace: Annotated[
+        str, typer.Option(help="Keep blobs written more recently than this (e.g. 30m, 1h).")
+    ] = "1h",
+    upload_ttl: Annotated[
+        str, typer.Option("--upload-ttl", help="Expire uploads started longer ago than this.")
+    ] = "24h",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Delete artifact-store bytes that nothing references any more."""
+    import json
+
+    from modelreg.domain.durations import parse_duration
+    from modelreg.domain.entities import ANONYMOUS
+    from modelreg.errors import RegistryError
+    from modelreg.services import Services
+    from modelreg.store.migrate import upgrade
+
+    settings = _settings(
+        data_dir=data_dir, database_url=database_url, artifact_store=artifact_store
+    )
+    try:
+        upgrade(settings.resolved_database_url())
+        svc = Services.from_settings(settings)
+        try:
+            report = svc.gc.run(
+                ANONYMOUS,
+                grace=parse_duration(grace, "grace"),
+                upload_ttl=parse_duration(upload_ttl, "upload_ttl"),
+                dry_run=dry_run,
+            )
+        finally:
+            svc.db.dispose()
+    except RegistryError as e:
+        typer.echo(f"error: {e.message}", err=True)
+        raise typer.Exit(2) from e
+    if as_json:
+        typer.echo(json.dumps(dataclasses.asdict(report)))
+        return
+    verb = "would delete" if dry_run else "deleted"
+    typer.echo(
+        f"scanned {report.scanned} objects, {verb} {report.deleted} "
+        f"({report.bytes_freed} bytes), expired {report.uploads_expired} uploads"
+    )
 
 
 if __name__ == "__main__":

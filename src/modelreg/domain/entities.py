@@ -216,6 +216,35 @@ class FileInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class UploadPart:
+    number: int
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A resumable multipart upload of one file of a version. Parts are numbered from 1;
+    every part but the last is exactly ``part_size`` bytes."""
+
+    id: UUID
+    version_id: UUID
+    path: str
+    size: int
+    sha256: str
+    part_size: int
+    created_at: datetime
+    parts: tuple[UploadPart, ...] = ()
+
+    @property
+    def part_count(self) -> int:
+        return -(-self.size // self.part_size)
+
+    def expected_part_size(self, number: int) -> int:
+        """The exact size of part ``number`` (1-based); the caller checks the range."""
+        return min(self.part_size, self.size - (number - 1) * self.part_size)
+
+
+@dataclass(frozen=True, slots=True)
 class NewVersion:
     name: str | None = None
     description: str | None = None

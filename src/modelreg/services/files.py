@@ -7,7 +7,9 @@ version's status, so a version never shows a file that was not fully received.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import builtins
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import Connection
@@ -57,7 +59,7 @@ class FileService(ServiceBase):
             raise Unavailable("no artifact store is configured")
         return self._blobs
 
-    def _version(
+    def resolve(
         self,
         conn: Connection,
         who: Principal,
@@ -65,7 +67,7 @@ class FileService(ServiceBase):
         name: str,
         ref: str,
         action: Action,
-        owner: FileOwner,
+        owner: FileOwner = MODEL,
         lock: bool = False,
     ) -> UUID:
         """The version's id, after the name checks and the access hook; ``lock`` first
@@ -94,6 +96,20 @@ class FileService(ServiceBase):
                 {"status": status.value},
             )
 
+    def version_for(
+        self,
+        conn: Connection,
+        who: Principal,
+        workspace: str,
+        name: str,
+        ref: str,
+        owner: FileOwner = MODEL,
+    ) -> UUID:
+        """The id of a version the caller may write to and that still takes files."""
+        version_id = self.resolve(conn, who, workspace, name, ref, Action.WRITE, owner)
+        self._require_pending(conn, version_id, ref, owner)
+        return version_id
+
     def check_upload(
         self,
         who: Principal,
@@ -106,7 +122,7 @@ class FileService(ServiceBase):
         """Fail fast, before any byte is read: bad path, missing or non-pending version."""
         path = names.artifact_path(path)
         with self.db.read() as conn:
-            version_id = self._version(conn, who, workspace, model, ref, Action.WRITE, owner)
+            version_id = self.resolve(conn, who, workspace, model, ref, Action.WRITE, owner)
             self._require_pending(conn, version_id, ref, owner)
         return path
 
@@ -134,17 +150,34 @@ class FileService(ServiceBase):
                 {"field": "sha256", "expected": expected_sha256, "received": digest},
             )
         info = FileInfo(path, staged.size, staged.commit())
-        with self.db.write() as conn:
-            version_id = self._version(conn, who, workspace, model, ref, Action.WRITE, owner, True)
-            self._require_pending(conn, version_id, ref, owner)
-            store.put(conn, version_id, info, self.clock(), owner)
+        self.attach(who, workspace, model, ref, info, owner=owner)
         return info
+
+    def attach(
+        self,
+        who: Principal,
+        workspace: str,
+        name: str,
+        ref: str,
+        info: FileInfo,
+        also: Callable[[Connection, UUID], None] | None = None,
+        owner: FileOwner = MODEL,
+    ) -> None:
+        """Make committed bytes the version's file ``info.path``, in a transaction that
+        locks its model (or artifact) and re-checks the version is pending;
+        ``also(conn, version_id)`` runs inside it."""
+        with self.db.write() as conn:
+            version_id = self.resolve(conn, who, workspace, name, ref, Action.WRITE, owner, True)
+            self._require_pending(conn, version_id, ref, owner)
+            if also is not None:
+                also(conn, version_id)
+            store.put(conn, version_id, info, self.clock(), owner)
 
     def list(
         self, who: Principal, workspace: str, model: str, ref: str, owner: FileOwner = MODEL
     ) -> list[FileInfo]:
         with self.db.read() as conn:
-            version_id = self._version(conn, who, workspace, model, ref, Action.READ, owner)
+            version_id = self.resolve(conn, who, workspace, model, ref, Action.READ, owner)
             return store.list_files(conn, version_id, owner)
 
     def get(
@@ -158,7 +191,7 @@ class FileService(ServiceBase):
     ) -> FileInfo:
         path = names.artifact_path(path)
         with self.db.read() as conn:
-            version_id = self._version(conn, who, workspace, model, ref, Action.READ, owner)
+            version_id = self.resolve(conn, who, workspace, model, ref, Action.READ, owner)
             info = store.get(conn, version_id, path, owner)
         if info is None:
             raise NotFound(f"version {ref} has no file {path!r}", {"path": path})
@@ -166,6 +199,19 @@ class FileService(ServiceBase):
 
     def read(self, info: FileInfo, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         return self.blobs.read(info.sha256, start, end)
+
+    def archive_entries(
+        self, who: Principal, workspace: str, name: str, ref: str, owner: FileOwner = MODEL
+    ) -> tuple[int, datetime, builtins.list[FileInfo]]:
+        """(version number, its creation time, its files) for an archive of the version."""
+        with self.db.read() as conn:
+            version_id = self.resolve(conn, who, workspace, name, ref, Action.READ, owner)
+            files = store.list_files(conn, version_id, owner)
+            if owner is FileOwner.ARTIFACT:
+                av = artifact_store.get_version(conn, version_id)
+                return av.number, av.created_at, files
+            version = version_store.get_by_id(conn, version_id)
+            return version.number, version.created_at, files
 
     def finalize(self, who: Principal, workspace: str, model: str, ref: str) -> Version:
         """PENDING_REGISTRATION -> READY once every declared file arrived with its declared
@@ -191,7 +237,7 @@ class FileService(ServiceBase):
         ref: str,
         owner: FileOwner,
     ) -> UUID:
-        version_id = self._version(conn, who, workspace, name, ref, Action.WRITE, owner, True)
+        version_id = self.resolve(conn, who, workspace, name, ref, Action.WRITE, owner, True)
         self._require_pending(conn, version_id, ref, owner)
         present = {f.path: f for f in store.list_files(conn, version_id, owner)}
         declared = store.declared_files(conn, version_id, owner)

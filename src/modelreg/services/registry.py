@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from modelreg.blobs import BlobStore
+from modelreg.blobs import BlobStore, open_blob_store
+from modelreg.config import Settings
 from modelreg.query.paging import CursorCodec
 from modelreg.services.artifacts import ArtifactService
 from modelreg.services.base import AllowAll, Authorizer
 from modelreg.services.files import FileService
+from modelreg.services.gc import GcService
 from modelreg.services.lifecycle import LifecycleService
 from modelreg.services.models import ModelService
 from modelreg.services.search import SearchService
+from modelreg.services.uploads import DEFAULT_PART_SIZE, UploadService
 from modelreg.services.versions import VersionService
 from modelreg.services.workspaces import WorkspaceService
 from modelreg.store.db import Database
@@ -19,7 +22,12 @@ class Services:
     """Every service over one database, with one cursor secret and one access policy."""
 
     def __init__(
-        self, db: Database, authz: Authorizer | None = None, blobs: BlobStore | None = None
+        self,
+        db: Database,
+        authz: Authorizer | None = None,
+        blobs: BlobStore | None = None,
+        *,
+        upload_part_size: int = DEFAULT_PART_SIZE,
     ) -> None:
         self.db = db
         codec = CursorCodec(db.shared_secret())
@@ -31,3 +39,20 @@ class Services:
         self.lifecycle = LifecycleService(self.versions)
         self.artifacts = ArtifactService(self.versions)
         self.files = FileService(self.versions, self.artifacts, blobs)
+        self.uploads = UploadService(self.files, upload_part_size)
+        self.gc = GcService(self.versions, blobs)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Services:
+        """The database and artifact store that ``settings`` name (server and CLI alike)."""
+        return cls(
+            Database(settings.resolved_database_url(), pool_size=settings.db_pool_size),
+            blobs=open_blob_store(
+                settings.resolved_artifact_store(),
+                s3_endpoint=settings.s3_endpoint,
+                s3_region=settings.s3_region,
+                s3_access_key_id=settings.s3_access_key_id,
+                s3_secret_access_key=settings.s3_secret_access_key,
+            ),
+            upload_part_size=settings.upload_part_size,
+        )

@@ -354,3 +354,21 @@ artifact_version_files = Table(
     PrimaryKeyConstraint("version_id", "path"),
     Index("ix_artifact_version_files_sha256", "sha256"),
 )
+
+# Resumable multipart uploads: the upload is here (so any server process can take the next
+# part); its parts are objects in the blob store, uploads/<id>/<number>, and the store is
+# the one record of which parts arrived (a part PUT to a presigned URL never passes here).
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("version_id", Uuid, ForeignKey("model_versions.id", ondelete="CASCADE"), nullable=False),
+    Column("path", FILE_PATH, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("part_size", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_uploads_version_id", "version_id"),
+    # Garbage collection expires uploads older than a TTL.
+    Index("ix_uploads_created_at", "created_at"),
+)

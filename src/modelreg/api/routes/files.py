@@ -3,7 +3,7 @@ and finalize."""
 
 import re
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.responses import StreamingResponse
@@ -15,8 +15,10 @@ from modelreg.api.errors import error_response
 from modelreg.api.routes.common import errors_doc
 from modelreg.api.schemas.artifacts import ArtifactVersionOut
 from modelreg.api.schemas.versions import VersionOut
+from modelreg.blobs import StagedBlob
 from modelreg.domain.artifacts import FileOwner
 from modelreg.domain.entities import FileInfo
+from modelreg.errors import InvalidArgument
 from modelreg.services.files import check_sha256
 
 NameOrId = Annotated[
@@ -29,6 +31,13 @@ Ref = Annotated[
 FilePath = Annotated[
     str, Path(min_length=1, max_length=1024, description="Relative path, '/'-separated.")
 ]
+# OpenAPI for a raw streamed body (the route reads request.stream(), not a parameter).
+RAW_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 
@@ -44,6 +53,33 @@ class FileOut(BaseModel):
 
 class FileList(BaseModel):
     items: list[FileOut]
+
+
+WRITE_BATCH = 1 << 20
+
+
+async def receive(request: Request, staged: StagedBlob, limit: int | None = None) -> None:
+    """Stream the request body into ``staged``: batched to 1 MiB and hashed/written in a
+    worker thread (hashlib and file writes release the GIL), so the event loop keeps
+    reading the socket meanwhile. More than ``limit`` bytes is INVALID_ARGUMENT. On any
+    failure the staged bytes are discarded."""
+    buf = bytearray()
+    try:
+        async for chunk in request.stream():
+            buf += chunk
+            if limit is not None and staged.size + len(buf) > limit:
+                raise InvalidArgument(
+                    f"the body must be exactly {limit} bytes; more were sent",
+                    {"field": "body", "expected": limit},
+                )
+            if len(buf) >= WRITE_BATCH:
+                data, buf = bytes(buf), bytearray()
+                await run_in_threadpool(staged.write, data)
+        if buf:
+            await run_in_threadpool(staged.write, bytes(buf))
+    except BaseException:
+        staged.discard()
+        raise
 
 
 def _byte_range(header: str, size: int) -> tuple[int, int] | None:
@@ -75,14 +111,7 @@ def build_router(
         "/files/{path:path}",
         status_code=201,
         responses=errors_doc(404, 409),
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-                },
-            }
-        },
+        openapi_extra=RAW_BODY,
     )
     async def upload_file(
         request: Request,
@@ -104,12 +133,7 @@ def build_router(
             svc.files.check_upload, who, ws, name_or_id, version, path, owner
         )
         staged = await run_in_threadpool(svc.files.stage)
-        try:
-            async for chunk in request.stream():
-                staged.write(chunk)
-        except BaseException:
-            staged.discard()
-            raise
+        await receive(request, staged)
         info = await run_in_threadpool(
             svc.files.record, who, ws, name_or_id, version, path, staged, x_checksum_sha256, owner
         )

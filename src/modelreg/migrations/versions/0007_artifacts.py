@@ -15,7 +15,7 @@ from alembic import op
 from modelreg.store.types import JSONDoc, UTCDateTime
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006_uploads"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,174 @@
+"""Resumable multipart uploads and whole-version archives, under a version's URL."""
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Annotated, Literal
+from urllib.parse import quote
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from modelreg.api.deps import Caller, Svc
+from modelreg.api.routes.common import errors_doc
+from modelreg.api.routes.files import RAW_BODY, FileOut, NameOrId, Ref, receive
+from modelreg.api.schemas.versions import FileDeclIn
+from modelreg.blobs import archive
+from modelreg.domain.entities import Principal, Upload
+from modelreg.services import Services
+
+UploadId = Annotated[UUID, Path(description="The upload id from POST .../uploads.")]
+PartNumber = Annotated[int, Path(ge=1, le=10_000, description="Part number, from 1.")]
+
+
+# (caller, workspace, model, version ref, upload id, part number)
+PartArgs = tuple[Principal, str, str, str, UUID, int]
+
+
+class UploadStarted(BaseModel):
+    upload_id: UUID
+    part_size: int
+
+
+class PartOut(BaseModel):
+    number: int
+    size: int
+
+
+class PresignedPart(BaseModel):
+    url: str
+    method: Literal["PUT"]
+    size: int = Field(description="The exact number of bytes the part must have.")
+    expires_at: datetime
+
+
+class UploadOut(BaseModel):
+    upload_id: UUID
+    path: str
+    size: int
+    part_size: int
+    parts: list[PartOut]
+
+    @classmethod
+    def of(cls, u: Upload) -> "UploadOut":
+        return cls(
+            upload_id=u.id,
+            path=u.path,
+            size=u.size,
+            part_size=u.part_size,
+            parts=[PartOut(number=p.number, size=p.size) for p in u.parts],
+        )
+
+
+def _members(svc: Services, files: list[FileOut]) -> list[archive.Member]:
+    def opener(sha256: str) -> Callable[[], Iterator[bytes]]:
+        return lambda: svc.files.blobs.read(sha256)
+
+    return [archive.Member(f.path, f.size, opener(f.sha256)) for f in files]
+
+
+def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> APIRouter:
+    router = APIRouter(prefix=prefix + "/models/{name_or_id}/versions/{version}", tags=[tag])
+    Ws = Annotated[str, Depends(workspace_dep)]
+
+    def part_at(
+        name_or_id: NameOrId,
+        version: Ref,
+        upload_id: UploadId,
+        number: PartNumber,
+        ws: Ws,
+        who: Caller,
+    ) -> PartArgs:
+        """The leading arguments of the services' part calls, from the path."""
+        return who, ws, name_or_id, version, upload_id, number
+
+    Part = Annotated[PartArgs, Depends(part_at)]
+
+    @router.post("/uploads", status_code=201, responses=errors_doc(404, 409))
+    def start_upload(
+        body: FileDeclIn, name_or_id: NameOrId, version: Ref, ws: Ws, svc: Svc, who: Caller
+    ) -> UploadStarted:
+        """Start a resumable upload of one file; send its parts, then complete it."""
+        u = svc.uploads.create(who, ws, name_or_id, version, body.path, body.size, body.sha256)
+        return UploadStarted(upload_id=u.id, part_size=u.part_size)
+
+    @router.get("/uploads/{upload_id}", responses=errors_doc(404))
+    def get_upload(
+        name_or_id: NameOrId, version: Ref, upload_id: UploadId, ws: Ws, svc: Svc, who: Caller
+    ) -> UploadOut:
+        """The upload and the parts received so far (resume by sending the others)."""
+        return UploadOut.of(svc.uploads.get(who, ws, name_or_id, version, upload_id))
+
+    @router.put(
+        "/uploads/{upload_id}/parts/{number}",
+        responses=errors_doc(404, 409),
+        openapi_extra=RAW_BODY,
+    )
+    async def put_part(request: Request, part: Part, svc: Svc) -> PartOut:
+        """One part's raw bytes: exactly part_size, except the last; re-sending replaces."""
+        expected = await run_in_threadpool(svc.uploads.check_part, *part)
+        staged = await run_in_threadpool(svc.uploads.stage_part, part[4], part[5])
+        await receive(request, staged, limit=expected)
+        done = await run_in_threadpool(svc.uploads.record_part, *part, staged, expected)
+        return PartOut(number=done.number, size=done.size)
+
+    @router.post("/uploads/{upload_id}/parts/{number}/url", responses=errors_doc(404, 409))
+    def presign_part(part: Part, svc: Svc) -> PresignedPart:
+        """A presigned URL to PUT the part's bytes straight to the S3 store (409 on a
+        local store); the part then counts like one sent here."""
+        url, size, expires = svc.uploads.presign_part(*part)
+        return PresignedPart(url=url, method="PUT", size=size, expires_at=expires)
+
+    @router.post("/uploads/{upload_id}/complete", responses=errors_doc(404, 409))
+    def complete_upload(
+        name_or_id: NameOrId, version: Ref, upload_id: UploadId, ws: Ws, svc: Svc, who: Caller
+    ) -> FileOut:
+        """Verify size and sha256 over all parts and record the file (400 and the upload
+        removed on a mismatch; 409 naming the parts still missing)."""
+        return FileOut.of(svc.uploads.complete(who, ws, name_or_id, version, upload_id))
+
+    @router.delete("/uploads/{upload_id}", status_code=204, responses=errors_doc(404))
+    def abort_upload(
+        name_or_id: NameOrId, version: Ref, upload_id: UploadId, ws: Ws, svc: Svc, who: Caller
+    ) -> Response:
+        """Abort: the upload and its parts are removed."""
+        svc.uploads.abort(who, ws, name_or_id, version, upload_id)
+        return Response(status_code=204)
+
+    @router.get(
+        "/archive",
+        responses={
+            **errors_doc(404),
+            200: {"content": {"application/x-tar": {}, "application/zip": {}}},
+        },
+        response_class=StreamingResponse,
+    )
+    def download_archive(
+        name_or_id: NameOrId,
+        version: Ref,
+        ws: Ws,
+        svc: Svc,
+        who: Caller,
+        format: Annotated[Literal["tar", "zip"], Query(description="tar or zip.")] = "tar",
+    ) -> Response:
+        """Every file of the version as one tar or zip, streamed."""
+        number, created, infos = svc.files.archive_entries(who, ws, name_or_id, version)
+        members = _members(svc, [FileOut.of(f) for f in infos])
+        filename = f"{name_or_id}-v{number}.{format}"
+        fallback = "".join(
+            c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
+        )
+        headers = {
+            "Content-Disposition": f'attachment; filename="{fallback}"; '
+            f"filename*=UTF-8''{quote(filename, safe='')}"
+        }
+        if format == "tar":
+            headers["Content-Length"] = str(archive.tar_length(members, created))
+            stream, media = archive.tar_stream(members, created), "application/x-tar"
+        else:
+            stream, media = archive.zip_stream(members, created), "application/zip"
+        return StreamingResponse(stream, media_type=media, headers=headers)
+
+    return router

@@ -1,0 +1,53 @@
+"""Resumable uploads (their parts are objects in the blob store)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import Connection, delete, insert, select
+
+from modelreg.domain.entities import Upload
+from modelreg.store.schema import uploads
+
+
+def create(conn: Connection, upload: Upload) -> None:
+    conn.execute(
+        insert(uploads).values(
+            id=upload.id,
+            version_id=upload.version_id,
+            path=upload.path,
+            size=upload.size,
+            sha256=upload.sha256,
+            part_size=upload.part_size,
+            created_at=upload.created_at,
+        )
+    )
+
+
+def get(conn: Connection, upload_id: UUID) -> Upload | None:
+    """The upload, without its parts (the blob store knows those)."""
+    row = conn.execute(select(uploads).where(uploads.c.id == upload_id)).one_or_none()
+    if row is None:
+        return None
+    return Upload(
+        row.id, row.version_id, row.path, row.size, row.sha256, row.part_size, row.created_at
+    )
+
+
+def delete_upload(conn: Connection, upload_id: UUID) -> bool:
+    """False if it was already gone."""
+    return conn.execute(delete(uploads).where(uploads.c.id == upload_id)).rowcount > 0
+
+
+def created_before(conn: Connection, cutoff: datetime) -> list[UUID]:
+    u = uploads.c
+    return list(conn.execute(select(u.id).where(u.created_at < cutoff)).scalars())
+
+
+def existing(conn: Connection, ids: Collection[UUID]) -> set[UUID]:
+    """Which of ``ids`` are uploads in the database."""
+    if not ids:
+        return set()
+    return set(conn.execute(select(uploads.c.id).where(uploads.c.id.in_(list(ids)))).scalars())
