@@ -14,6 +14,7 @@ from modelreg.api.middleware import RequestIdMiddleware
 from modelreg.api.routes import files, health, lifecycle, search, workspaces
 from modelreg.api.routes.models import build_router, version_by_id_router
 from modelreg.blobs import open_blob_store
+from modelreg.compat import mlflow as mlflow_compat
 from modelreg.config import Settings
 from modelreg.services import Services
 from modelreg.store.db import Database
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         files.build_router(default_workspace, "/api/v1", "files (default workspace)")
     )
     app.include_router(version_by_id_router())
+    mlflow_compat.install(app)
     app.add_middleware(RequestIdMiddleware)
     return app
 

@@ -7,6 +7,7 @@ from modelreg.query.paging import CursorCodec
 from modelreg.services.base import AllowAll, Authorizer
 from modelreg.services.files import FileService
 from modelreg.services.lifecycle import LifecycleService
+from modelreg.services.mlflow_artifacts import MlflowArtifactService
 from modelreg.services.models import ModelService
 from modelreg.services.search import SearchService
 from modelreg.services.versions import VersionService
@@ -29,3 +30,4 @@ class Services:
         self.search = SearchService(db, codec, policy)
         self.lifecycle = LifecycleService(self.versions)
         self.files = FileService(self.versions, blobs)
+        self.mlflow_artifacts = MlflowArtifactService(self.files)

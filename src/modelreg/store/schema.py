@@ -273,3 +273,18 @@ version_files = Table(
     # Garbage collection asks "does anything still reference this blob?".
     Index("ix_version_files_sha256", "sha256"),
 )
+
+# --- MLflow's artifact proxy: a flat path namespace over the same content-addressed blobs --
+
+# What ``PUT /api/2.0/mlflow-artifacts/artifacts/<path>`` stored: the path (MLflow clients
+# choose it, e.g. ``<experiment>/<run>/artifacts/model/MLmodel``) and the blob it names.
+# Garbage collection counts ``sha256`` here as a reference, as in version_files.
+mlflow_artifacts = Table(
+    "mlflow_artifacts",
+    metadata,
+    Column("path", FILE_PATH, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_mlflow_artifacts_sha256", "sha256"),
+)

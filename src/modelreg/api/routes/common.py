@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from modelreg.api.schemas.common import ErrorOut, Timestamp
+from modelreg.blobs import StagedBlob
 from modelreg.errors import InvalidArgument
 
 
 def errors_doc(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` entries for the error statuses a route can answer."""
     return {s: {"model": ErrorOut, "description": "Error"} for s in (400, *statuses)}
+
+
+async def receive(request: Request, stage: Callable[[], StagedBlob]) -> StagedBlob:
+    """The request body, streamed into a new staged blob (hashed on the way, constant
+    memory); nothing is left behind if the client goes away mid-upload."""
+    staged = await run_in_threadpool(stage)
+    try:
+        async for chunk in request.stream():
+            staged.write(chunk)
+    except BaseException:
+        staged.discard()
+        raise
+    return staged
 
 
 def parse_tags(raw: list[str] | None) -> tuple[tuple[str, str], ...]:

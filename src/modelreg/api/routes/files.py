@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from modelreg.api.deps import Caller, Svc
 from modelreg.api.errors import error_response
-from modelreg.api.routes.common import errors_doc
+from modelreg.api.routes.common import errors_doc, receive
 from modelreg.api.schemas.versions import VersionOut
 from modelreg.domain.entities import FileInfo
 from modelreg.services.files import check_sha256
@@ -92,13 +92,7 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
         if x_checksum_sha256 is not None:
             check_sha256(x_checksum_sha256)
         path = await run_in_threadpool(svc.files.check_upload, who, ws, name_or_id, version, path)
-        staged = await run_in_threadpool(svc.files.stage)
-        try:
-            async for chunk in request.stream():
-                staged.write(chunk)
-        except BaseException:
-            staged.discard()
-            raise
+        staged = await receive(request, svc.files.stage)
         info = await run_in_threadpool(
             svc.files.record, who, ws, name_or_id, version, path, staged, x_checksum_sha256
         )
