@@ -14,7 +14,6 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from modelreg.compat.mlflow import wire
-from tests.mlflow_server import mlflow_server
 from tests.servers import Server
 
 pytestmark = [
@@ -24,12 +23,9 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
-    with mlflow_server(request, tmp_path_factory.mktemp("mlflow")) as s:
-        yield s
+@pytest.fixture
+def server(mlflow_modelreg: Server) -> Server:
+    return mlflow_modelreg
 
 
 @pytest.fixture
