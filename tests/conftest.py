@@ -17,9 +17,8 @@ from modelreg.config import Settings
 from modelreg.services import Services
 from modelreg.store.db import Database
 from tests.databases import PostgresDatabases, SqliteDatabases, postgres_admin_url
-from tests.mlflow_server import mlflow_server
+from tests.mlflow_server import MlflowServer, mlflow_server
 from tests.s3server import S3Server, environment_ci, start_s3_server
-from tests.servers import Server
 
 
 @pytest.fixture(scope="session")
@@ -92,7 +91,7 @@ def assert_error(r: Any, status: int, code: str) -> dict[str, Any]:
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
 def mlflow_modelreg(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
+) -> Iterator[MlflowServer]:
     """A real ``modelreg serve`` per test module and dialect, with the MLflow client's
     environment (MLFLOW_TRACKING_URI included) pointing at it."""
     with mlflow_server(request, tmp_path_factory.mktemp("mlflow")) as server:

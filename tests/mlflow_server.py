@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,12 +22,24 @@ CLIENT_ENV = {
 }
 
 
+@dataclass(frozen=True)
+class MlflowServer:
+    """A running server and the database it serves (for tests that seed it directly)."""
+
+    server: Server
+    database_url: str
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+
 @contextmanager
-def mlflow_server(request: pytest.FixtureRequest, workdir: Path) -> Iterator[Server]:
+def mlflow_server(request: pytest.FixtureRequest, workdir: Path) -> Iterator[MlflowServer]:
     """A server on the dialect of ``request.param``, with the client's environment set for
     this process (MLFLOW_TRACKING_URI included, which ``mlflow.register_model`` reads)."""
     args = ["--data-dir", str(workdir / "data")]
-    url = None
+    url: str | None = None
     dbs = None
     if request.param == "postgresql":
         dbs = request.getfixturevalue("pg_dbs")
@@ -36,7 +49,8 @@ def mlflow_server(request: pytest.FixtureRequest, workdir: Path) -> Iterator[Ser
     try:
         with serve(*args, workdir=workdir, env=clean_env()) as server:
             os.environ.update(CLIENT_ENV, MLFLOW_TRACKING_URI=server.base_url)
-            yield server
+            db = url or f"sqlite:///{(workdir / 'data' / 'modelreg.db').resolve()}"
+            yield MlflowServer(server, db)
     finally:
         for key, value in saved.items():
             if value is None:

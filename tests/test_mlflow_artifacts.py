@@ -20,7 +20,7 @@ import pytest
 from mlflow import MlflowClient
 from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
 
-from tests.servers import Server
+from tests.mlflow_server import MlflowServer
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +35,7 @@ print(json.dumps(model.predict(pd.DataFrame({"x": [1, 2, 3]}))["x"].tolist()))
 
 
 @pytest.fixture
-def http(mlflow_modelreg: Server) -> Iterator[httpx.Client]:
+def http(mlflow_modelreg: MlflowServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=mlflow_modelreg.base_url, timeout=30) as c:
         yield c
 
@@ -77,7 +77,7 @@ def test_upload_download_and_list(http: httpx.Client) -> None:
 # MLflow warns about predict's type hints whichever way they are written.
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_pyfunc_model_loads_by_alias_in_a_fresh_process(
-    mlflow_modelreg: Server, tmp_path: Path
+    mlflow_modelreg: MlflowServer, tmp_path: Path
 ) -> None:
     url = mlflow_modelreg.base_url
     name = f"doubler-{uuid.uuid4().hex[:8]}"

@@ -14,7 +14,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from modelreg.compat.mlflow import wire
-from tests.servers import Server
+from tests.mlflow_server import MlflowServer
 
 pytestmark = [
     pytest.mark.slow,
@@ -24,17 +24,17 @@ pytestmark = [
 
 
 @pytest.fixture
-def server(mlflow_modelreg: Server) -> Server:
+def server(mlflow_modelreg: MlflowServer) -> MlflowServer:
     return mlflow_modelreg
 
 
 @pytest.fixture
-def client(server: Server) -> MlflowClient:
+def client(server: MlflowServer) -> MlflowClient:
     return MlflowClient(tracking_uri=server.base_url, registry_uri=server.base_url)
 
 
 @pytest.fixture
-def http(server: Server) -> Iterator[httpx.Client]:
+def http(server: MlflowServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.base_url, timeout=30) as c:
         yield c
 
@@ -196,7 +196,7 @@ def test_search_with_filters_order_and_pages(client: MlflowClient) -> None:
     assert code == "INVALID_PARAMETER_VALUE"
 
 
-def test_register_model_carries_on_when_the_model_exists(server: Server) -> None:
+def test_register_model_carries_on_when_the_model_exists(server: MlflowServer) -> None:
     name = unique("registered")
     first = mlflow.register_model("s3://bucket/model", name)
     again = mlflow.register_model("s3://bucket/model", name)
