@@ -306,3 +306,9 @@ def test_openapi_describes_the_mlflow_surface(http: httpx.Client) -> None:
     search = paths["/api/2.0/mlflow/model-versions/search"]["get"]
     assert {p["name"] for p in search["parameters"]} >= {"filter", "max_results", "page_token"}
     assert not any(p.startswith("/ajax-api") for p in paths)  # documented once
+
+    own = http.get("/api/2.0/mlflow/openapi.json").json()
+    assert own["info"]["title"].startswith("modelreg: MLflow")
+    assert "/api/2.0/mlflow/model-versions/search" in own["paths"]
+    mlflow_paths = ("/api/2.0/mlflow/", "/api/2.0/mlflow-artifacts/")
+    assert all(p.startswith(mlflow_paths) for p in own["paths"])

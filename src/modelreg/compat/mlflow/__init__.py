@@ -7,12 +7,17 @@ calls the latter), plus ``/api/2.0/mlflow-artifacts/``, so that ``MlflowClient``
 
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
 from fastapi import APIRouter, FastAPI, HTTPException
+from starlette.responses import Response
 
 from modelreg.compat.mlflow import artifacts, models, versions
 from modelreg.compat.mlflow.errors import MlflowRoute, mlflow_error
 
 PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
+MLFLOW_PATHS = ("/api/2.0/mlflow/", "/api/2.0/mlflow-artifacts/")
 
 
 def _unknown_endpoint() -> APIRouter:
@@ -42,8 +47,60 @@ def install(app: FastAPI) -> None:
     app.include_router(
         artifacts.build_router(), prefix="/api/2.0/mlflow-artifacts", tags=["mlflow: artifacts"]
     )
+    app.include_router(_openapi(app), prefix=PREFIXES[0])
     for prefix in (*PREFIXES, "/api/2.0/mlflow-artifacts"):
         app.include_router(_unknown_endpoint(), prefix=prefix)
+
+
+def _refs(node: Any, found: set[str]) -> None:
+    """Every ``#/components/schemas/X`` that ``node`` refers to, directly."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str):
+                found.add(ref.rsplit("/", 1)[-1])
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def mlflow_openapi(full: dict[str, Any]) -> dict[str, Any]:
+    """The app's OpenAPI document cut down to the MLflow paths and the schemas they use."""
+    paths = {p: v for p, v in full["paths"].items() if p.startswith(MLFLOW_PATHS)}
+    schemas = full.get("components", {}).get("schemas", {})
+    used: set[str] = set()
+    _refs(paths, used)
+    pending = list(used)
+    while pending:  # schemas referring to other schemas
+        more: set[str] = set()
+        _refs(schemas.get(pending.pop(), {}), more)
+        pending.extend(more - used)
+        used |= more
+    return {
+        "openapi": full["openapi"],
+        "info": {
+            "title": "modelreg: MLflow-compatible API",
+            "version": full["info"]["version"],
+            "description": "MLflow's model-registry REST API and artifact proxy, served by "
+            "modelreg over its own registry (MLflow publishes no description of its own).",
+        },
+        "paths": paths,
+        "components": {"schemas": {k: v for k, v in schemas.items() if k in used}},
+    }
+
+
+def _openapi(app: FastAPI) -> APIRouter:
+    """``/api/2.0/mlflow/openapi.json``: the MLflow-compatible surface alone. The app's
+    /openapi.json describes it too, beside the native API."""
+    router = APIRouter(route_class=MlflowRoute)
+
+    @router.get("/openapi.json", include_in_schema=False)
+    def openapi_document() -> Response:
+        return Response(orjson.dumps(mlflow_openapi(app.openapi())), media_type="application/json")
+
+    return router
 
 
 __all__ = ["install", "mlflow_error"]
