@@ -557,17 +557,21 @@ def report(results: Sequence[DialectResult], command: str, reps: int, http_reps:
     return "\n".join(lines)
 
 
-def write_report(path: Path, section: str) -> None:
+def write_report(
+    path: Path, section: str, start: str = START_MARK, end: str = END_MARK, heading: str = "Results"
+) -> None:
+    """Replace the text between ``start`` and ``end`` in ``path`` (``section`` includes
+    both marks), or append it under ``heading``."""
     if path.exists():
         text = path.read_text()
-        if START_MARK in text and END_MARK in text:
-            head, _, rest = text.partition(START_MARK)
-            _, _, tail = rest.partition(END_MARK)
+        if start in text and end in text:
+            head, _, rest = text.partition(start)
+            _, _, tail = rest.partition(end)
             path.write_text(head + section + tail)
             return
-        path.write_text(text.rstrip() + "\n\n## Results\n\n" + section + "\n")
+        path.write_text(text.rstrip() + f"\n\n## {heading}\n\n" + section + "\n")
         return
-    path.write_text("# Benchmarks\n\n## Results\n\n" + section + "\n")
+    path.write_text(f"# Benchmarks\n\n## {heading}\n\n" + section + "\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

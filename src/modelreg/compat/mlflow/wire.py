@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from modelreg.api.schemas.common import (
     LongText,
@@ -40,10 +40,9 @@ VERSIONS_PAGE_CAP = 10_000
 
 class MlflowIn(BaseModel):
     """Base of MLflow request messages: unknown fields are ignored (newer clients send
-    more), numbers are accepted where MLflow's proto has strings (``"version": 3``), and
-    nothing a column cannot store gets through."""
+    more), and nothing a column cannot store gets through."""
 
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="ignore")
 
     @model_validator(mode="before")
     @classmethod
@@ -58,7 +57,18 @@ class TagKV(MlflowIn):
 
 
 Name = Annotated[ModelNameText, Field(description="Registered model name.")]
-VersionText = Annotated[str, Field(max_length=20, description="Version number, as a string.")]
+
+
+def _int_to_text(value: Any) -> Any:
+    """A version sent as a JSON number (``"version": 3``) is taken as its string."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+VersionText = Annotated[
+    str,
+    BeforeValidator(_int_to_text),
+    Field(max_length=20, description="Version number, as a string."),
+]
 FilterText = Annotated[str, Field(max_length=MAX_FILTER_LENGTH)]
 OrderText = Annotated[str, Field(min_length=1, max_length=300)]
 PageToken = Annotated[str, Field(max_length=4096)]
