@@ -100,6 +100,17 @@ def test_pyfunc_model_loads_by_alias_in_a_fresh_process(
     client.set_registered_model_alias(name, "champion", version.version)
     assert client.get_model_version_download_uri(name, version.version) == source
 
+    # The uploaded files are the version's files for the native API too (same blobs).
+    with httpx.Client(base_url=url, timeout=30) as http:
+        native = http.get(f"/api/v1/models/{name}/versions/champion/files").json()["items"]
+        assert {f["path"] for f in native} == uploaded
+        mlmodel = (local / "MLmodel").read_bytes()
+        entry = next(f for f in native if f["path"] == "MLmodel")
+        assert entry["sha256"] == hashlib.sha256(mlmodel).hexdigest()
+        r = http.get(f"/api/v1/models/{name}/versions/champion/files/MLmodel")
+        assert r.content == mlmodel
+        assert http.get(f"/api/v1/models/{name}/versions/champion").json()["status"] == "READY"
+
     env = {**os.environ, "MLFLOW_TRACKING_URI": url}
     done = subprocess.run(
         [sys.executable, "-c", LOAD_AND_PREDICT % name],

@@ -103,6 +103,25 @@ class FileService(ServiceBase):
             store.put(conn, version_id, info, self.clock())
         return info
 
+    def attach(
+        self, who: Principal, workspace: str, model: str, ref: str, infos: list[FileInfo]
+    ) -> None:
+        """Give a PENDING_REGISTRATION version files whose bytes are already in the blob
+        store (no byte moves: the rows name the same blobs)."""
+        paths = [names.artifact_path(f.path, "files") for f in infos]
+        lost = sorted(f.path for f in infos if not self.blobs.exists(f.sha256))
+        if lost:
+            raise FailedPrecondition(
+                f"bytes lost from the store: {', '.join(lost[:20])}", {"lost": lost}
+            )
+        with self.db.write() as conn:
+            model_id, version_id = self._version(conn, who, workspace, model, ref, Action.WRITE)
+            lifecycle.lock_model(conn, model_id)
+            self._require_pending(conn, version_id, ref)
+            now = self.clock()
+            for info, path in zip(infos, paths, strict=True):
+                store.put(conn, version_id, FileInfo(path, info.size, info.sha256), now)
+
     def list(self, who: Principal, workspace: str, model: str, ref: str) -> list[FileInfo]:
         with self.db.read() as conn:
             _, version_id = self._version(conn, who, workspace, model, ref, Action.READ)

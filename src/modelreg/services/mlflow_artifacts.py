@@ -8,11 +8,11 @@ version whose ``source`` names that folder; downloads list the folder and fetch 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from modelreg.blobs import StagedBlob
 from modelreg.domain import names
-from modelreg.domain.entities import FileInfo, Principal
+from modelreg.domain.entities import FileInfo, NewVersion, Principal, Version, VersionStatus
 from modelreg.errors import NotFound
 from modelreg.services.base import Action, ServiceBase
 from modelreg.services.files import FileService
@@ -74,6 +74,30 @@ class MlflowArtifactService(ServiceBase):
 
     def read(self, info: FileInfo, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         return self.files.read(info, start, end)
+
+    def under(self, who: Principal, path: str) -> list[FileInfo]:
+        """Every file inside folder ``path``, with paths relative to it."""
+        self._require(who, Action.READ)
+        prefix = folder(path)
+        with self.db.read() as conn:
+            files = store.under(conn, prefix, LIST_LIMIT)
+        skip = len(prefix) + 1 if prefix else 0
+        return [FileInfo(f.path[skip:], f.size, f.sha256) for f in files]
+
+    def create_version(
+        self, who: Principal, workspace: str, model: str, new: NewVersion, path: str
+    ) -> Version:
+        """A version whose files are those uploaded under ``path`` through the proxy
+        (shared by reference, checksums and all), READY once they are attached; the
+        native API then serves them like any version's files."""
+        infos = self.under(who, path)
+        if not infos:
+            return self.files.versions.create(who, workspace, model, new)
+        pending = replace(new, status=VersionStatus.PENDING_REGISTRATION)
+        version = self.files.versions.create(who, workspace, model, pending)
+        ref = str(version.number)
+        self.files.attach(who, workspace, model, ref, infos)
+        return self.files.finalize(who, workspace, model, ref)
 
     def list(self, who: Principal, path: str | None) -> list[Entry]:
         """The direct children of a folder (files and sub-folders), by name."""

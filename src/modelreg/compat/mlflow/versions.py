@@ -34,7 +34,11 @@ def build_router() -> APIRouter:
             tags={t.key: t.value for t in body.tags},
             lineage=Lineage(logged_model_id=body.model_id or None),
         )
-        v = svc.versions.create(who, WORKSPACE, body.name, new)
+        folder = wire.proxy_path(body.source)
+        if folder is None:
+            v = svc.versions.create(who, WORKSPACE, body.name, new)
+        else:  # uploaded through this server's proxy: those files become the version's
+            v = svc.mlflow_artifacts.create_version(who, WORKSPACE, body.name, new, folder)
         return answer({"model_version": wire.model_version(v)})
 
     @router.get("/model-versions/get", response_model=wire.ModelVersionResponse)

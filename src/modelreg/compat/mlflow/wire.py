@@ -84,6 +84,17 @@ def version_number(value: str) -> int:
     return int(text)
 
 
+def proxy_path(source: str) -> str | None:
+    """The folder an ``mlflow-artifacts:`` URI names on this server's artifact proxy
+    (``mlflow-artifacts:/a/b`` or ``mlflow-artifacts://host:port/a/b``), else None."""
+    scheme, sep, rest = source.partition(":")
+    if not sep or scheme != "mlflow-artifacts":
+        return None
+    if rest.startswith("//"):
+        rest = "/" + rest[2:].partition("/")[2]
+    return rest.strip("/") or None
+
+
 # --- requests -------------------------------------------------------------------------------
 
 
