@@ -123,3 +123,37 @@ def test_pyfunc_model_loads_by_alias_in_a_fresh_process(
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [2, 4, 6]
+
+
+def test_files_uploaded_natively_download_through_mlflow(
+    mlflow_modelreg: MlflowServer, http: httpx.Client, tmp_path: Path
+) -> None:
+    name = f"native-{uuid.uuid4().hex[:8]}"
+    assert http.post("/api/v1/models", json={"name": name}).status_code == 201
+    r = http.post(
+        f"/api/v1/models/{name}/versions",
+        json={"source": "s3://elsewhere/x", "status": "PENDING_REGISTRATION"},
+    )
+    assert r.status_code == 201, r.text
+    files = {"weights.bin": os.urandom(50_000), "sub/config.json": b'{"a": 1}'}
+    for path, body in files.items():
+        r = http.put(f"/api/v1/models/{name}/versions/1/files/{path}", content=body)
+        assert r.status_code == 201, r.text
+    assert http.post(f"/api/v1/models/{name}/versions/1/finalize").status_code == 200
+
+    client = MlflowClient(tracking_uri=mlflow_modelreg.base_url)
+    uri = client.get_model_version_download_uri(name, "1")
+    assert uri.startswith("mlflow-artifacts:/_modelreg/versions/")
+    out = mlflow.artifacts.download_artifacts(
+        artifact_uri=f"models:/{name}/1",
+        dst_path=str(tmp_path),
+        tracking_uri=mlflow_modelreg.base_url,
+    )
+    for path, body in files.items():
+        assert (Path(out) / path).read_bytes() == body
+
+    # that folder is read-only
+    r = http.put(f"{ARTIFACTS}/{uri.split(':/', 1)[1]}/extra.txt", content=b"x")
+    assert (r.status_code, r.json()["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
+    r = http.get(f"{ARTIFACTS}/_modelreg/versions/not-a-uuid/x")
+    assert (r.status_code, r.json()["error_code"]) == (404, "RESOURCE_DOES_NOT_EXIST")

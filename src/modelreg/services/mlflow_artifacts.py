@@ -3,23 +3,28 @@
 
 MLflow clients upload a model's files under a path of their choosing, then register a
 version whose ``source`` names that folder; downloads list the folder and fetch each file.
+Every version's own files (uploaded through the native API, say) also appear, read-only,
+under ``_modelreg/versions/<version id>/``, so MLflow clients can download those too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from uuid import UUID
 
 from modelreg.blobs import StagedBlob
 from modelreg.domain import names
 from modelreg.domain.entities import FileInfo, NewVersion, Principal, Version, VersionStatus
-from modelreg.errors import NotFound
+from modelreg.errors import InvalidArgument, NotFound, VersionNotFound
 from modelreg.services.base import Action, ServiceBase
 from modelreg.services.files import FileService
 from modelreg.store import mlflow_artifacts as store
 
 # A folder listing reads at most this many file rows (MLflow's listing has no paging).
 LIST_LIMIT = 100_000
+# The read-only folder of each version's own files.
+VERSIONS_FOLDER = "_modelreg/versions"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +43,23 @@ def folder(value: str | None) -> str:
     return names.artifact_path(value.strip("/"), "path")
 
 
+def _inside(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def children(files: list[FileInfo], prefix: str) -> list[Entry]:
+    """The direct children of folder ``prefix`` among ``files`` (paths under it), by name."""
+    skip = len(prefix) + 1 if prefix else 0
+    found: dict[str, Entry] = {}
+    for f in files:
+        if prefix and not f.path.startswith(prefix + "/"):
+            continue
+        head, sep, _ = f.path[skip:].partition("/")
+        if head not in found:
+            found[head] = Entry(head, True, None) if sep else Entry(head, False, f.size)
+    return [found[k] for k in sorted(found)]
+
+
 class MlflowArtifactService(ServiceBase):
     def __init__(self, files: FileService) -> None:
         super().__init__(files.db, files.codec, files.authz, files.clock)
@@ -47,10 +69,30 @@ class MlflowArtifactService(ServiceBase):
         # The proxy's namespace is shared like MLflow's: it belongs to the default workspace.
         self.authz.require(who, action, names.DEFAULT_WORKSPACE)
 
+    def _version_files(self, who: Principal, path: str) -> tuple[list[FileInfo], str]:
+        """For a path in VERSIONS_FOLDER: that version's files and the path inside them."""
+        version_ref, _, inner = path[len(VERSIONS_FOLDER) + 1 :].partition("/")
+        try:
+            version_id = UUID(version_ref)
+        except ValueError:
+            raise VersionNotFound(f"no version {version_ref[:40]!r}", {"path": path}) from None
+        v = self.files.versions.get_by_id(who, version_id)
+        return self.files.list(who, v.workspace, v.model_name, str(v.number)), inner
+
+    def version_folder(self, v: Version) -> str:
+        """The proxy folder of ``v``'s own files."""
+        return f"{VERSIONS_FOLDER}/{v.id}"
+
     def check_upload(self, who: Principal, path: str) -> str:
         """Fail before any byte is read: bad path or no right to write."""
         self._require(who, Action.WRITE)
-        return names.artifact_path(path)
+        path = names.artifact_path(path)
+        if _inside(path, VERSIONS_FOLDER):
+            raise InvalidArgument(
+                f"{VERSIONS_FOLDER}/ holds versions' own files and is read-only",
+                {"field": "path"},
+            )
+        return path
 
     def stage(self) -> StagedBlob:
         return self.files.stage()
@@ -66,8 +108,12 @@ class MlflowArtifactService(ServiceBase):
     def get(self, who: Principal, path: str) -> FileInfo:
         self._require(who, Action.READ)
         path = names.artifact_path(path)
-        with self.db.read() as conn:
-            info = store.get(conn, path)
+        if _inside(path, VERSIONS_FOLDER):
+            files, inner = self._version_files(who, path)
+            info = next((f for f in files if f.path == inner), None)
+        else:
+            with self.db.read() as conn:
+                info = store.get(conn, path)
         if info is None:
             raise NotFound(f"no artifact at {path!r}", {"path": path})
         return info
@@ -76,13 +122,23 @@ class MlflowArtifactService(ServiceBase):
         return self.files.read(info, start, end)
 
     def under(self, who: Principal, path: str) -> list[FileInfo]:
-        """Every file inside folder ``path``, with paths relative to it."""
+        """Every file uploaded inside folder ``path``, with paths relative to it."""
         self._require(who, Action.READ)
         prefix = folder(path)
         with self.db.read() as conn:
             files = store.under(conn, prefix, LIST_LIMIT)
         skip = len(prefix) + 1 if prefix else 0
         return [FileInfo(f.path[skip:], f.size, f.sha256) for f in files]
+
+    def list(self, who: Principal, path: str | None) -> list[Entry]:
+        """The direct children of a folder (files and sub-folders), by name."""
+        self._require(who, Action.READ)
+        prefix = folder(path)
+        if _inside(prefix, VERSIONS_FOLDER) and prefix != VERSIONS_FOLDER:
+            files, inner = self._version_files(who, prefix)
+            return children(files, inner)
+        with self.db.read() as conn:
+            return children(store.under(conn, prefix, LIST_LIMIT), prefix)
 
     def create_version(
         self, who: Principal, workspace: str, model: str, new: NewVersion, path: str
@@ -98,17 +154,3 @@ class MlflowArtifactService(ServiceBase):
         ref = str(version.number)
         self.files.attach(who, workspace, model, ref, infos)
         return self.files.finalize(who, workspace, model, ref)
-
-    def list(self, who: Principal, path: str | None) -> list[Entry]:
-        """The direct children of a folder (files and sub-folders), by name."""
-        self._require(who, Action.READ)
-        prefix = folder(path)
-        with self.db.read() as conn:
-            files = store.under(conn, prefix, LIST_LIMIT)
-        skip = len(prefix) + 1 if prefix else 0
-        children: dict[str, Entry] = {}
-        for f in files:
-            head, sep, _ = f.path[skip:].partition("/")
-            if head not in children:
-                children[head] = Entry(head, True, None) if sep else Entry(head, False, f.size)
-        return [children[k] for k in sorted(children)]

@@ -115,9 +115,14 @@ def build_router() -> APIRouter:
     def get_model_version_download_uri(
         q: Annotated[wire.VersionRef, Query()], svc: Svc, who: Caller
     ) -> Response:
-        """Where the version's files are: its ``source`` (an ``mlflow-artifacts:/`` URI
-        for files uploaded through this server's artifact proxy)."""
-        v = svc.versions.get(who, WORKSPACE, q.name, wire.version_number(q.version))
-        return answer({"artifact_uri": v.source or ""})
+        """Where the version's files are: its ``source`` when that is a folder of this
+        server's artifact proxy; else, if the version has files of its own (uploaded
+        through the native API), their read-only proxy folder; else its ``source``."""
+        number = wire.version_number(q.version)
+        v = svc.versions.get(who, WORKSPACE, q.name, number)
+        uri = v.source or ""
+        if wire.proxy_path(uri) is None and svc.files.list(who, WORKSPACE, q.name, str(number)):
+            uri = f"mlflow-artifacts:/{svc.mlflow_artifacts.version_folder(v)}"
+        return answer({"artifact_uri": uri})
 
     return router
