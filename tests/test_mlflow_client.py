@@ -224,6 +224,24 @@ def test_native_api_sees_the_same_data(client: MlflowClient, http: httpx.Client)
     assert client.get_model_version(name, "2").source == "s3://b/y"
 
 
+def test_mlflow_workspaces_are_modelreg_workspaces(
+    client: MlflowClient, http: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    team = unique("team")
+    assert http.post("/api/v1/workspaces", json={"name": team}).status_code == 201
+    name = unique("scoped")
+    monkeypatch.setenv("MLFLOW_WORKSPACE", team)
+    client.create_registered_model(name)
+    client.create_model_version(name, "s3://b/x")
+    assert [m.name for m in client.search_registered_models(f"name = '{name}'")] == [name]
+    assert http.get(f"/api/v1/workspaces/{team}/models/{name}/versions/1").status_code == 200
+    assert http.get(f"/api/v1/models/{name}").status_code == 404  # not in default
+    monkeypatch.setenv("MLFLOW_WORKSPACE", "default")
+    assert error_code(client.get_registered_model, name) == "RESOURCE_DOES_NOT_EXIST"
+    monkeypatch.setenv("MLFLOW_WORKSPACE", unique("nowhere"))
+    assert error_code(client.get_registered_model, name) == "RESOURCE_DOES_NOT_EXIST"
+
+
 def test_wire_shapes_and_error_body(http: httpx.Client, client: MlflowClient) -> None:
     name = unique("shapes")
     client.create_registered_model(name, tags={"t": "1"}, description="d")

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, FastAPI, HTTPException
+from pydantic import BaseModel
 from starlette.responses import Response
 
 from modelreg.compat.mlflow import artifacts, models, versions
@@ -48,6 +49,7 @@ def install(app: FastAPI) -> None:
         artifacts.build_router(), prefix="/api/2.0/mlflow-artifacts", tags=["mlflow: artifacts"]
     )
     app.include_router(_openapi(app), prefix=PREFIXES[0])
+    app.include_router(_server_info(), prefix="/api/3.0/mlflow", tags=["mlflow: server"])
     for prefix in (*PREFIXES, "/api/2.0/mlflow-artifacts"):
         app.include_router(_unknown_endpoint(), prefix=prefix)
 
@@ -89,6 +91,22 @@ def mlflow_openapi(full: dict[str, Any]) -> dict[str, Any]:
         "paths": paths,
         "components": {"schemas": {k: v for k, v in schemas.items() if k in used}},
     }
+
+
+class ServerInfo(BaseModel):
+    workspaces_enabled: bool = True
+
+
+def _server_info() -> APIRouter:
+    """What MLflow 3 clients ask before sending X-MLFLOW-WORKSPACE: workspaces are on."""
+    router = APIRouter(route_class=MlflowRoute)
+
+    @router.get("/server-info", response_model=ServerInfo)
+    def server_info() -> Response:
+        """Features of this server, as MLflow 3 clients probe them."""
+        return Response(orjson.dumps({"workspaces_enabled": True}), media_type="application/json")
+
+    return router
 
 
 def _openapi(app: FastAPI) -> APIRouter:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
+from fastapi import Depends, Header
 from starlette.responses import Response
 
 from modelreg.api.deps import Caller, Svc
@@ -14,10 +15,24 @@ from modelreg.domain.names import DEFAULT_WORKSPACE
 from modelreg.errors import ModelNotFound, NotFound, VersionNotFound, WorkspaceNotFound
 from modelreg.services import Services
 
-__all__ = ["Caller", "Svc"]
+__all__ = ["Caller", "Svc", "Ws"]
 
-# MLflow has no workspaces on this surface: it is the default workspace's registry.
-WORKSPACE = DEFAULT_WORKSPACE
+
+def mlflow_workspace(
+    x_mlflow_workspace: Annotated[
+        str | None,
+        Header(
+            alias="X-MLFLOW-WORKSPACE",
+            max_length=36,
+            description="The workspace (MLflow 3's MLFLOW_WORKSPACE); default when absent.",
+        ),
+    ] = None,
+) -> str:
+    """MLflow 3 clients name their workspace in this header; modelreg's workspaces serve."""
+    return x_mlflow_workspace.strip() if x_mlflow_workspace else DEFAULT_WORKSPACE
+
+
+Ws = Annotated[str, Depends(mlflow_workspace)]
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     s: {"model": wire.MlflowError, "description": "MLflow error"} for s in (400, 404)
