@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -194,6 +195,21 @@ def test_search_with_filters_order_and_pages(client: MlflowClient) -> None:
     assert code == "INVALID_PARAMETER_VALUE"
     code = error_code(client.search_model_versions, "name = 'x'", page_token="forged")
     assert code == "INVALID_PARAMETER_VALUE"
+
+
+def test_sixteen_concurrent_creators_get_distinct_numbers(client: MlflowClient) -> None:
+    name = unique("busy")
+    client.create_registered_model(name)
+
+    def create(_: int) -> list[str]:
+        return [
+            client.create_model_version(name, "s3://b/x", await_creation_for=0).version
+            for _ in range(4)
+        ]
+
+    with ThreadPoolExecutor(16) as pool:
+        numbers = [n for chunk in pool.map(create, range(16)) for n in chunk]
+    assert sorted(numbers, key=int) == [str(n) for n in range(1, 65)]
 
 
 def test_register_model_carries_on_when_the_model_exists(server: MlflowServer) -> None:
