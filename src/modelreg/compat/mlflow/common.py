@@ -1,4 +1,4 @@
-"""What the MLflow route modules share: the workspace, JSON answers, request parsing."""
+"""What the MLflow route modules share: the workspace header, JSON answers, MLflow quirks."""
 
 from __future__ import annotations
 
