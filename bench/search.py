@@ -565,8 +565,12 @@ def report(results: Sequence[DialectResult], command: str, reps: int, http_reps:
     return "\n".join(lines)
 
 
-def write_report(path: Path, section: str) -> None:
-    replace_section(path, START_MARK, END_MARK, "## Results", section)
+def write_report(
+    path: Path, section: str, start: str = START_MARK, end: str = END_MARK, heading: str = "Results"
+) -> None:
+    """Replace the text between ``start`` and ``end`` in ``path`` (``section`` includes
+    both marks), or append it under ``heading``."""
+    replace_section(path, start, end, f"## {heading}", section)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,6 +20,7 @@ from modelreg.services import Services
 from modelreg.store.db import Database
 from tests.cli_helpers import Cli, cli_against_a_server
 from tests.databases import PostgresDatabases, SqliteDatabases, postgres_admin_url
+from tests.mlflow_server import MlflowServer, mlflow_server
 from tests.s3server import S3Server, environment_ci, start_s3_server
 
 
@@ -123,3 +124,13 @@ def assert_error(r: Any, status: int, code: str) -> dict[str, Any]:
     assert isinstance(err["message"], str)
     assert err["message"]
     return err
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def mlflow_modelreg(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MlflowServer]:
+    """A real ``modelreg serve`` per test module and dialect, with the MLflow client's
+    environment (MLFLOW_TRACKING_URI included) pointing at it."""
+    with mlflow_server(request, tmp_path_factory.mktemp("mlflow")) as server:
+        yield server

@@ -22,6 +22,7 @@ from modelreg.api.routes import (
     workspaces,
 )
 from modelreg.api.routes.models import build_router, version_by_id_router
+from modelreg.compat import mlflow as mlflow_compat
 from modelreg.config import Settings
 from modelreg.domain.artifacts import FileOwner
 from modelreg.services import Services
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.include_router(admin.router)
     app.include_router(version_by_id_router())
+    mlflow_compat.install(app)
     app.add_middleware(RequestIdMiddleware)
     return app
 

@@ -8,7 +8,7 @@ version's status, so a version never shows a file that was not fully received.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -150,7 +150,7 @@ class FileService(ServiceBase):
                 {"field": "sha256", "expected": expected_sha256, "received": digest},
             )
         info = FileInfo(path, staged.size, staged.commit())
-        self.attach(who, workspace, model, ref, info, owner=owner)
+        self.attach(who, workspace, model, ref, [info], owner=owner)
         return info
 
     def attach(
@@ -159,19 +159,22 @@ class FileService(ServiceBase):
         workspace: str,
         name: str,
         ref: str,
-        info: FileInfo,
+        infos: Sequence[FileInfo],
         also: Callable[[Connection, UUID], None] | None = None,
         owner: FileOwner = MODEL,
     ) -> None:
-        """Make committed bytes the version's file ``info.path``, in a transaction that
-        locks its model (or artifact) and re-checks the version is pending;
-        ``also(conn, version_id)`` runs inside it."""
+        """Make committed bytes the version's files (``info.path`` each; no byte moves, the
+        rows name the blobs), in a transaction that locks its model (or artifact) and
+        re-checks the version is pending; ``also(conn, version_id)`` runs inside it."""
+        infos = [FileInfo(names.artifact_path(f.path, "files"), f.size, f.sha256) for f in infos]
         with self.db.write() as conn:
             version_id = self.resolve(conn, who, workspace, name, ref, Action.WRITE, owner, True)
             self._require_pending(conn, version_id, ref, owner)
             if also is not None:
                 also(conn, version_id)
-            store.put(conn, version_id, info, self.clock(), owner)
+            now = self.clock()
+            for info in infos:
+                store.put(conn, version_id, info, now, owner)
 
     def list(
         self, who: Principal, workspace: str, model: str, ref: str, owner: FileOwner = MODEL

@@ -3,6 +3,7 @@ lineage and FQN addressing."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
@@ -13,6 +14,7 @@ from modelreg.domain import artifacts, names
 from modelreg.domain.entities import (
     Alias,
     AliasMove,
+    Model,
     NewVersion,
     Principal,
     Stage,
@@ -120,6 +122,18 @@ class LifecycleService(ServiceBase):
         with self.db.read() as conn:
             _, model_id = self._target(conn, who, workspace, model, Action.READ)
             return store.transitions(conn, self.versions.resolve(conn, model_id, model, ref))
+
+    def latest_by_stage(self, who: Principal, models: Sequence[Model]) -> dict[UUID, list[Version]]:
+        """For each model, its highest-numbered version in each stage (MLflow's "latest
+        versions"), in version order."""
+        for workspace in {m.workspace for m in models}:
+            self.authz.require(who, Action.READ, workspace)
+        out: dict[UUID, list[Version]] = {m.id: [] for m in models}
+        with self.db.read() as conn:
+            found = version_store.get_many(conn, store.latest_by_stage(conn, list(out)))
+        for v in sorted(found, key=lambda v: v.number):
+            out[v.model_id].append(v)
+        return out
 
     # --- aliases ----------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from modelreg.services.base import AllowAll, Authorizer
 from modelreg.services.files import FileService
 from modelreg.services.gc import GcService
 from modelreg.services.lifecycle import LifecycleService
+from modelreg.services.mlflow_artifacts import MlflowArtifactService
 from modelreg.services.models import ModelService
 from modelreg.services.search import SearchService
 from modelreg.services.uploads import DEFAULT_PART_SIZE, UploadService
@@ -41,6 +42,7 @@ class Services:
         self.files = FileService(self.versions, self.artifacts, blobs)
         self.uploads = UploadService(self.files, upload_part_size)
         self.gc = GcService(self.versions, blobs)
+        self.mlflow_artifacts = MlflowArtifactService(self.files)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:

@@ -200,7 +200,7 @@ class UploadService:
             if vid != upload.version_id or not store.delete_upload(conn, upload_id):
                 raise NotFound(f"upload {upload_id} not found", {"upload_id": str(upload_id)})
 
-        self.files.attach(who, workspace, model, ref, info, also=finish)
+        self.files.attach(who, workspace, model, ref, [info], also=finish)
         blobs.delete_parts(str(upload_id))  # if this fails, gc removes them later
         return info
 

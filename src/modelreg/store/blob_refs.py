@@ -12,11 +12,12 @@ from collections.abc import Collection
 from sqlalchemy import Column, Connection, select, union
 from sqlalchemy.sql.elements import ColumnElement
 
-from modelreg.store.schema import artifact_version_files, version_files
+from modelreg.store.schema import artifact_version_files, mlflow_artifacts, version_files
 
 BLOB_REFERENCES: tuple[Column[str], ...] = (
     version_files.c.sha256,
     artifact_version_files.c.sha256,
+    mlflow_artifacts.c.sha256,
 )
 
 

@@ -209,6 +209,26 @@ def latest_ready_number(conn: Connection, model_id: UUID) -> int | None:
     return number
 
 
+def latest_by_stage(conn: Connection, model_ids: Sequence[UUID]) -> list[UUID]:
+    """The highest-numbered version of each stage of each model (MLflow's "latest
+    versions"): one grouped query on the (model, stage) index, then the ids."""
+    if not model_ids:
+        return []
+    v = versions.c
+    top = (
+        select(v.model_id, v.stage, func.max(v.number).label("number"))
+        .where(v.model_id.in_(model_ids))
+        .group_by(v.model_id, v.stage)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(v.id)
+        .join(top, (v.model_id == top.c.model_id) & (v.number == top.c.number))
+        .order_by(v.model_id, v.number)
+    )
+    return [r[0] for r in rows]
+
+
 # --- lineage --------------------------------------------------------------------------------
 
 

@@ -372,3 +372,18 @@ uploads = Table(
     # Garbage collection expires uploads older than a TTL.
     Index("ix_uploads_created_at", "created_at"),
 )
+
+# --- MLflow's artifact proxy: a flat path namespace over the same content-addressed blobs --
+
+# What ``PUT /api/2.0/mlflow-artifacts/artifacts/<path>`` stored: the path (MLflow clients
+# choose it, e.g. ``<experiment>/<run>/artifacts/model/MLmodel``) and the blob it names.
+# Garbage collection counts ``sha256`` here as a reference, as in version_files.
+mlflow_artifacts = Table(
+    "mlflow_artifacts",
+    metadata,
+    Column("path", FILE_PATH, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_mlflow_artifacts_sha256", "sha256"),
+)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Query, Response
+from fastapi import Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from modelreg.api.schemas.common import ErrorOut, Timestamp
+from modelreg.blobs import StagedBlob
 from modelreg.errors import InvalidArgument
 
 
@@ -23,6 +25,34 @@ def json_response(doc: Any, status: int = 200) -> Response:
 def errors_doc(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` entries for the error statuses a route can answer."""
     return {s: {"model": ErrorOut, "description": "Error"} for s in (400, *statuses)}
+
+
+# Bodies are hashed and written in batches of this size, off the event loop.
+WRITE_BATCH = 1 << 20
+
+
+async def receive(request: Request, staged: StagedBlob, limit: int | None = None) -> None:
+    """Stream the request body into ``staged``: batched to 1 MiB and hashed/written in a
+    worker thread (hashlib and file writes release the GIL), so the event loop keeps
+    reading the socket meanwhile. More than ``limit`` bytes is INVALID_ARGUMENT. On any
+    failure the staged bytes are discarded."""
+    buf = bytearray()
+    try:
+        async for chunk in request.stream():
+            buf += chunk
+            if limit is not None and staged.size + len(buf) > limit:
+                raise InvalidArgument(
+                    f"the body must be exactly {limit} bytes; more were sent",
+                    {"field": "body", "expected": limit},
+                )
+            if len(buf) >= WRITE_BATCH:
+                data, buf = bytes(buf), bytearray()
+                await run_in_threadpool(staged.write, data)
+        if buf:
+            await run_in_threadpool(staged.write, bytes(buf))
+    except BaseException:
+        staged.discard()
+        raise
 
 
 def parse_tags(raw: list[str] | None) -> tuple[tuple[str, str], ...]:

@@ -12,13 +12,11 @@ from starlette.concurrency import run_in_threadpool
 
 from modelreg.api.deps import Caller, Svc
 from modelreg.api.errors import error_response
-from modelreg.api.routes.common import errors_doc
+from modelreg.api.routes.common import errors_doc, receive
 from modelreg.api.schemas.artifacts import ArtifactVersionOut
 from modelreg.api.schemas.versions import VersionOut
-from modelreg.blobs import StagedBlob
 from modelreg.domain.artifacts import FileOwner
 from modelreg.domain.entities import FileInfo
-from modelreg.errors import InvalidArgument
 from modelreg.services.files import check_sha256
 
 NameOrId = Annotated[
@@ -53,33 +51,6 @@ class FileOut(BaseModel):
 
 class FileList(BaseModel):
     items: list[FileOut]
-
-
-WRITE_BATCH = 1 << 20
-
-
-async def receive(request: Request, staged: StagedBlob, limit: int | None = None) -> None:
-    """Stream the request body into ``staged``: batched to 1 MiB and hashed/written in a
-    worker thread (hashlib and file writes release the GIL), so the event loop keeps
-    reading the socket meanwhile. More than ``limit`` bytes is INVALID_ARGUMENT. On any
-    failure the staged bytes are discarded."""
-    buf = bytearray()
-    try:
-        async for chunk in request.stream():
-            buf += chunk
-            if limit is not None and staged.size + len(buf) > limit:
-                raise InvalidArgument(
-                    f"the body must be exactly {limit} bytes; more were sent",
-                    {"field": "body", "expected": limit},
-                )
-            if len(buf) >= WRITE_BATCH:
-                data, buf = bytes(buf), bytearray()
-                await run_in_threadpool(staged.write, data)
-        if buf:
-            await run_in_threadpool(staged.write, bytes(buf))
-    except BaseException:
-        staged.discard()
-        raise
 
 
 def _byte_range(header: str, size: int) -> tuple[int, int] | None:

@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from modelreg.api.deps import Caller, Svc
-from modelreg.api.routes.common import errors_doc
-from modelreg.api.routes.files import RAW_BODY, FileOut, NameOrId, Ref, receive
+from modelreg.api.routes.common import errors_doc, receive
+from modelreg.api.routes.files import RAW_BODY, FileOut, NameOrId, Ref
 from modelreg.api.schemas.versions import FileDeclIn
 from modelreg.blobs import archive
 from modelreg.domain.entities import Principal, Upload

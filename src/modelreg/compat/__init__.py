@@ -1,0 +1,1 @@
+"""Compatibility views: other registries' wire protocols as thin adapters over the services."""
