@@ -19,6 +19,9 @@ from modelreg.store.db import Database
 from tests.databases import PostgresDatabases, SqliteDatabases, postgres_admin_url
 from tests.s3server import S3Server, environment_ci, start_s3_server
 
+# The ``world`` fixture: an app with authentication on.
+pytest_plugins = ["tests.auth"]
+
 
 @pytest.fixture(scope="session")
 def sqlite_dbs(tmp_path_factory: pytest.TempPathFactory) -> SqliteDatabases:
@@ -67,7 +70,9 @@ def services(db_url: str, tmp_path: Path) -> Iterator[Services]:
 
 @pytest.fixture
 def app(services: Services, db_url: str) -> FastAPI:
-    return create_app(Settings(database_url=db_url), services=services)
+    """The app with authentication off; tests of access control build their own
+    (tests/auth.py)."""
+    return create_app(Settings(database_url=db_url, no_auth=True), services=services)
 
 
 @pytest.fixture

@@ -11,7 +11,9 @@ API, the MLflow adapter, the SDK) maps them once, by walking the class's MRO.
     ├── NotFound                  NOT_FOUND
     │   ├── WorkspaceNotFound
     │   ├── ModelNotFound
-    │   └── VersionNotFound
+    │   ├── VersionNotFound
+    │   ├── SubjectNotFound
+    │   └── TokenNotFound
     ├── AlreadyExists             ALREADY_EXISTS
     ├── FailedPrecondition        FAILED_PRECONDITION
     ├── PayloadTooLarge           PAYLOAD_TOO_LARGE
@@ -78,6 +80,14 @@ class ModelNotFound(NotFound):
 
 
 class VersionNotFound(NotFound):
+    pass
+
+
+class SubjectNotFound(NotFound):
+    pass
+
+
+class TokenNotFound(NotFound):
     pass
 
 

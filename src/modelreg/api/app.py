@@ -9,13 +9,17 @@ from fastapi import Depends, FastAPI
 
 from modelreg import __version__
 from modelreg.api import errors
+from modelreg.api.auth import AuthMiddleware
 from modelreg.api.deps import default_workspace, reject_nul, workspace_from_path
+from modelreg.api.limits import BodyLimitMiddleware, RateLimiter
 from modelreg.api.middleware import RequestIdMiddleware
-from modelreg.api.routes import files, health, lifecycle, search, workspaces
+from modelreg.api.routes import access, files, health, lifecycle, search, workspaces
 from modelreg.api.routes.models import build_router, version_by_id_router
 from modelreg.blobs import open_blob_store
 from modelreg.config import Settings
 from modelreg.services import Services
+from modelreg.services.access import RoleAuthorizer
+from modelreg.services.base import AllowAll
 from modelreg.store.db import Database
 
 
@@ -28,6 +32,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     owned = services is None
     svc = services or Services(
         Database(settings.resolved_database_url(), pool_size=settings.db_pool_size),
+        authz=AllowAll() if settings.no_auth else RoleAuthorizer(),
         blobs=open_blob_store(
             settings.resolved_artifact_store(),
             s3_endpoint=settings.s3_endpoint,
@@ -36,6 +41,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             s3_secret_access_key=settings.s3_secret_access_key,
         ),
     )
+    if not settings.no_auth and isinstance(svc.authz, AllowAll):
+        # Authenticating callers only to let them do everything would look safe and not be.
+        raise ValueError("authentication is on but the services allow everything")
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -54,6 +62,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.settings = settings
     errors.install(app)
     app.include_router(health.router)
+    app.include_router(access.router)
     app.include_router(workspaces.router)
     # Before the model routes: /models/search must win over /models/{name_or_id}.
     app.include_router(search.router)
@@ -71,6 +80,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         files.build_router(default_workspace, "/api/v1", "files (default workspace)")
     )
     app.include_router(version_by_id_router())
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    if not settings.no_auth:
+        app.add_middleware(
+            AuthMiddleware, services=svc, limiter=RateLimiter(settings.default_rate_limit)
+        )
     app.add_middleware(RequestIdMiddleware)
     return app
 

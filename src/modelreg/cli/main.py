@@ -9,9 +9,12 @@ from typing import Annotated, Any
 
 import typer
 
+from modelreg.cli import admin
+
 app = typer.Typer(help="modelreg: a self-hostable model registry.", no_args_is_help=True)
 db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+admin.register(app)
 
 DataDir = Annotated[
     Path | None,
@@ -49,6 +52,10 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port [default 8080]")] = None,
     workers: Annotated[int | None, typer.Option(help="Server processes [default 1]")] = None,
     log_level: Annotated[str | None, typer.Option(help="uvicorn log level")] = None,
+    no_auth: Annotated[
+        bool | None,
+        typer.Option("--no-auth", help="No authentication (loopback only) [env MODELREG_NO_AUTH]"),
+    ] = None,
 ) -> None:
     """Migrate the database, then serve the API."""
     import uvicorn
@@ -63,10 +70,16 @@ def serve(
         port=port,
         workers=workers,
         log_level=log_level,
+        no_auth=no_auth or None,
     )
+    if settings.no_auth and not admin.is_loopback(settings.host):
+        typer.echo(f"error: --no-auth serves only on a loopback address, not {settings.host}")
+        raise typer.Exit(2)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.resolved_database_url()
     upgrade(url)
+    if not settings.no_auth:
+        admin.bootstrap_admin(url, settings.host, settings.port)
     typer.echo(
         f"modelreg serving on http://{settings.host}:{settings.port} (database: {_redact(url)})"
     )
@@ -84,6 +97,7 @@ def serve(
     os.environ["MODELREG_DATA_DIR"] = str(settings.data_dir)
     os.environ["MODELREG_DATABASE_URL"] = url
     os.environ["MODELREG_ARTIFACT_STORE"] = settings.resolved_artifact_store()
+    os.environ["MODELREG_NO_AUTH"] = "true" if settings.no_auth else "false"
     uvicorn.run(
         "modelreg.api.app:app_from_env",
         factory=True,

@@ -29,15 +29,22 @@ class Authorizer(Protocol):
 
     def allowed(self, who: Principal, action: Action, workspace: str | None) -> bool: ...
 
+    def readable(self, who: Principal) -> frozenset[str] | None:
+        """The workspaces ``who`` may read, or None for "all of them"."""
+        ...
+
 
 class AllowAll:
-    """The policy until access control lands: everyone may do everything."""
+    """The policy with authentication off (``--no-auth``): everyone may do everything."""
 
     def require(self, who: Principal, action: Action, workspace: str | None) -> None:
         return None
 
     def allowed(self, who: Principal, action: Action, workspace: str | None) -> bool:
         return True
+
+    def readable(self, who: Principal) -> frozenset[str] | None:
+        return None
 
 
 def utcnow() -> datetime:

@@ -360,7 +360,7 @@ class LifecycleService(ServiceBase):
     def lineage(self, who: Principal, version_id: UUID) -> LineageView:
         with self.db.read() as conn:
             version = version_store.get_by_id(conn, version_id)
-            self.authz.require(who, Action.READ, version.workspace)
+            self.versions.require_visible(who, version)
             # PATCHed lineage can form cycles: each walk visits a version at most once.
             seen = {version.id}
             upstream: list[Version] = []

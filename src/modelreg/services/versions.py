@@ -115,8 +115,16 @@ class VersionService(ServiceBase):
     def get_by_id(self, who: Principal, version_id: UUID) -> Version:
         with self.db.read() as conn:
             version = store.get_by_id(conn, version_id)
-        self.authz.require(who, Action.READ, version.workspace)
+        self.require_visible(who, version)
         return version
+
+    def require_visible(self, who: Principal, version: Version) -> None:
+        """NOT_FOUND, worded as for a missing id, unless ``who`` may read ``version``: a
+        lookup by id must not reveal which workspace the id belongs to."""
+        if not self.authz.allowed(who, Action.READ, version.workspace):
+            raise VersionNotFound(
+                f"model version {version.id} not found", {"version_id": str(version.id)}
+            )
 
     def list(
         self,

@@ -23,7 +23,9 @@ class WorkspaceService(ServiceBase):
             return store.get(conn, name)
 
     def list(self, who: Principal, query: PageQuery) -> Page[Workspace]:
-        req, bound = self.page_request(query, "workspaces")
+        readable = self.authz.readable(who)
+        only = None if readable is None else sorted(readable)
+        req, bound = self.page_request(query, "workspaces", only)
         with self.db.read() as conn:
-            items, sl = store.list_page(conn, req)
+            items, sl = store.list_page(conn, req, only)
         return self.to_page(items, sl, req, bound)

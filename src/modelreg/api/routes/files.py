@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from modelreg.api.deps import Caller, Svc
 from modelreg.api.errors import error_response
+from modelreg.api.limits import streamed_body
 from modelreg.api.routes.common import errors_doc
 from modelreg.api.schemas.versions import VersionOut
 from modelreg.domain.entities import FileInfo
@@ -75,6 +76,7 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
             }
         },
     )
+    @streamed_body
     async def upload_file(
         request: Request,
         name_or_id: NameOrId,
