@@ -51,6 +51,15 @@ class Scope(enum.StrEnum):
 ALL_SCOPES = frozenset(Scope)
 
 
+def implied(scopes: frozenset[Scope]) -> frozenset[Scope]:
+    """Every scope that ``scopes`` covers: write includes read, admin includes all."""
+    if Scope.ADMIN in scopes:
+        return ALL_SCOPES
+    if Scope.MODELS_WRITE in scopes:
+        return scopes | {Scope.MODELS_READ}
+    return scopes
+
+
 class Role(enum.StrEnum):
     """A subject's role in one workspace; each includes the ones before it."""
 

@@ -22,6 +22,7 @@ from modelreg.domain.access import (
     SubjectKind,
     TokenInfo,
     display_prefix,
+    implied,
     looks_like_token,
     new_secret,
     token_hash,
@@ -224,8 +225,8 @@ class AccessService(ServiceBase):
         if not self.authz.allowed(who, Action.ADMIN, None):
             if subject != who.subject:
                 raise PermissionDenied("only admins create tokens for other subjects")
-            if not scopes <= who.scopes:
-                extra = ", ".join(sorted(scopes - who.scopes))
+            if not scopes <= implied(who.scopes):
+                extra = ", ".join(sorted(scopes - implied(who.scopes)))
                 raise PermissionDenied(f"a token cannot grant scopes its creator lacks: {extra}")
         with self.db.write() as conn:
             target = store.get_subject(conn, subject)
