@@ -73,6 +73,7 @@ RULES: dict[str, Rule] = {
     "DELETE /api/v1/tokens/{token_id}": Rule(OWN_TOKEN),
     "POST /api/v1/workspaces": Rule(ADMIN, json={"name": "new-ws"}),
     "GET /api/v1/workspaces": Rule(ANY_CALLER),
+    "GET /api/v1/audit": Rule(ADMIN),  # owners may read their workspace's: test_access_audit
     # Searches default to the default workspace.
     "GET /api/v1/model-versions/search": Rule(READ),
     "POST /api/v1/model-versions/search": Rule(READ, json={}),

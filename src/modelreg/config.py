@@ -52,7 +52,11 @@ class Settings(BaseSettings):
         description="Largest metadata (JSON) request body; file uploads are exempt.",
     )
     request_timeout: float = Field(
-        60.0, gt=0, le=3600, description="Seconds a request may take before it is cut off."
+        60.0,
+        gt=0,
+        le=3600,
+        description="Seconds a client may take to send a metadata body (or may stall "
+        "between chunks of a file upload) before 408 REQUEST_TIMEOUT.",
     )
     default_rate_limit: int | None = Field(
         None,

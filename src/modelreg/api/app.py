@@ -11,9 +11,10 @@ from modelreg import __version__
 from modelreg.api import errors
 from modelreg.api.auth import AuthMiddleware
 from modelreg.api.deps import default_workspace, reject_nul, workspace_from_path
-from modelreg.api.limits import BodyLimitMiddleware, RateLimiter
+from modelreg.api.limits import BodyDeadlineMiddleware, BodyLimitMiddleware, RateLimiter
 from modelreg.api.middleware import RequestIdMiddleware
 from modelreg.api.routes import access, files, health, lifecycle, search, workspaces
+from modelreg.api.routes.common import errors_doc
 from modelreg.api.routes.models import build_router, version_by_id_router
 from modelreg.blobs import open_blob_store
 from modelreg.config import Settings
@@ -57,6 +58,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         description="A self-hostable model registry.",
         lifespan=lifespan,
         dependencies=[Depends(reject_nul)],
+        # What the app-wide middleware (authentication, limits) may answer on any route.
+        responses=errors_doc(401, 403, 408, 413, 429),
     )
     app.state.services = svc
     app.state.settings = settings
@@ -81,6 +84,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.include_router(version_by_id_router())
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(BodyDeadlineMiddleware, timeout=settings.request_timeout)
     if not settings.no_auth:
         app.add_middleware(
             AuthMiddleware, services=svc, limiter=RateLimiter(settings.default_rate_limit)

@@ -1,4 +1,4 @@
-"""Request limits: the per-token rate limit and the metadata body size.
+"""Request limits: the per-token rate limit, the metadata body size, the body deadline.
 
 The limiter keeps its counters in the server process (as the brief allows): with several
 processes each enforces the limit on its own, so the effective limit is up to N times the
@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from uuid import UUID
 
+import anyio
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -109,3 +110,45 @@ class BodyLimitMiddleware:
         # An HTTPException: FastAPI passes it through its body parsing untouched, and the
         # app's handler renders the native envelope (PAYLOAD_TOO_LARGE).
         return HTTPException(413, f"request body larger than {self.limit} bytes")
+
+
+# --- a deadline for the client's request body ----------------------------------------------
+
+
+class BodyDeadlineMiddleware:
+    """408 REQUEST_TIMEOUT when a client is too slow with its request body, so a slow (or
+    malicious) client cannot hold a worker: a metadata body must arrive within ``timeout``
+    seconds of the first read; a file upload (:func:`streamed_body`) may take as long as it
+    needs but must not stall for ``timeout`` seconds between chunks."""
+
+    def __init__(self, app: ASGIApp, timeout: float) -> None:
+        self.app = app
+        self.timeout = timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        first_read: float | None = None
+        complete = False
+
+        async def timed() -> Message:
+            nonlocal first_read, complete
+            if complete:  # e.g. waiting for a disconnect while a response streams
+                return await receive()
+            now = time.monotonic()
+            first_read = first_read if first_read is not None else now
+            budget = self.timeout
+            if not _is_streamed(scope):
+                budget -= now - first_read
+            with anyio.move_on_after(max(budget, 0.0)) as waited:
+                message = await receive()
+            if waited.cancelled_caught:
+                raise HTTPException(
+                    408, f"request body not received within {self.timeout:g} s; send it faster"
+                )
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                complete = True
+            return message
+
+        await self.app(scope, timed, send)

@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from modelreg.errors import InvalidArgument
@@ -147,3 +148,30 @@ def display_prefix(secret: str) -> str:
 def looks_like_token(value: str) -> bool:
     """Cheap shape check before any database lookup."""
     return len(value) == TOKEN_LENGTH and value.startswith(TOKEN_PREFIX) and value.isascii()
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """One mutation: who did what to which object, when, in which request; for metadata
+    changes the changed fields before and after."""
+
+    id: UUID
+    at: datetime
+    actor: str
+    action: str
+    workspace: str | None
+    object_type: str
+    object: str
+    request_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    workspace: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    object_type: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None

@@ -37,7 +37,7 @@ from modelreg.errors import (
     WorkspaceNotFound,
 )
 from modelreg.query.paging import Page, PageQuery
-from modelreg.services.base import Action, ServiceBase
+from modelreg.services.base import Action, AuditNote, ServiceBase
 from modelreg.store import access as store
 from modelreg.store import workspaces as ws_store
 
@@ -48,6 +48,8 @@ _SCOPES_FOR = {
     Action.OWNER: frozenset({Scope.MODELS_WRITE, Scope.ADMIN}),
     Action.ADMIN: frozenset({Scope.ADMIN}),
 }
+# Who acts when the server itself does something (the first-start bootstrap).
+SYSTEM = Principal("system", "system")
 _ROLE_FOR = {Action.READ: Role.VIEWER, Action.WRITE: Role.EDITOR, Action.OWNER: Role.OWNER}
 
 
@@ -144,7 +146,8 @@ class AccessService(ServiceBase):
     ) -> Subject:
         name = names.subject_name(name)
         self.authz.require(who, Action.ADMIN, None)
-        with self.db.write() as conn:
+        with self.mutation(who, "subject.create", "subject", name) as (conn, note):
+            note.after = {"kind": kind, "admin": admin}
             return store.create_subject(conn, name, kind, admin, self.clock())
 
     def list_subjects(self, who: Principal, query: PageQuery) -> Page[Subject]:
@@ -157,7 +160,10 @@ class AccessService(ServiceBase):
     def bootstrap(self, name: str = "admin") -> NewToken | None:
         """On a registry without any admin: create one and a token with every scope.
         None when an admin exists already (its token was shown when it was made)."""
-        with self.db.write() as conn:
+        with self.db.read() as conn:
+            if store.has_admin(conn):  # every later start: no transaction, no audit event
+                return None
+        with self.mutation(SYSTEM, "subject.bootstrap", "subject", name) as (conn, note):
             if store.has_admin(conn):
                 return None
             now = self.clock()
@@ -165,29 +171,36 @@ class AccessService(ServiceBase):
                 subject = store.get_subject(conn, name)
             except NotFound:
                 subject = store.create_subject(conn, name, SubjectKind.USER, True, now)
-            return self._issue(conn, subject, ALL_SCOPES, None, None)
+            new = self._issue(conn, subject, ALL_SCOPES, None, None)
+            note.after = {"admin": True, "token_id": new.info.id}
+            return new
 
     # --- workspace members ---------------------------------------------------------------
 
     @contextmanager
     def _membership(
-        self, who: Principal, workspace: str, subject: str
-    ) -> Iterator[tuple[Connection, Workspace, Subject]]:
+        self, who: Principal, action: str, workspace: str, subject: str
+    ) -> Iterator[tuple[Connection, AuditNote, Workspace, Subject]]:
         """A write transaction on ``subject``'s membership of ``workspace`` (owners, admins)."""
         workspace = names.workspace_name(workspace)
         subject = names.subject_name(subject, "user")
         self.authz.require(who, Action.OWNER, workspace)
-        with self.db.write() as conn:
-            yield conn, ws_store.get(conn, workspace), store.get_subject(conn, subject)
+        what = f"{workspace}/{subject}"
+        with self.mutation(who, action, "member", what, workspace) as (conn, note):
+            ws, target = ws_store.get(conn, workspace), store.get_subject(conn, subject)
+            note.before = {"role": store.get_role(conn, ws.id, target.id)}
+            yield conn, note, ws, target
 
     def set_member(self, who: Principal, workspace: str, subject: str, role: Role) -> Member:
         """Give ``subject`` ``role`` in ``workspace`` (owners and admins)."""
-        with self._membership(who, workspace, subject) as (conn, ws, target):
+        with self._membership(who, "member.set", workspace, subject) as (conn, note, ws, target):
             store.set_role(conn, ws.id, target.id, role)
+            note.after = {"role": role}
         return Member(ws.name, target.name, role)
 
     def remove_member(self, who: Principal, workspace: str, subject: str) -> None:
-        with self._membership(who, workspace, subject) as (conn, ws, target):
+        action = "member.remove"
+        with self._membership(who, action, workspace, subject) as (conn, _, ws, target):
             if not store.remove_member(conn, ws.id, target.id):
                 raise NotFound(
                     f"{subject!r} is not a member of workspace {workspace!r}",
@@ -228,14 +241,17 @@ class AccessService(ServiceBase):
             if not scopes <= implied(who.scopes):
                 extra = ", ".join(sorted(scopes - implied(who.scopes)))
                 raise PermissionDenied(f"a token cannot grant scopes its creator lacks: {extra}")
-        with self.db.write() as conn:
+        with self.mutation(who, "token.create", "token", subject) as (conn, note):
             target = store.get_subject(conn, subject)
             if Scope.ADMIN in scopes and not target.admin:
                 raise InvalidArgument(
                     f"{subject!r} is not an admin: it cannot hold the admin scope",
                     {"field": "scopes"},
                 )
-            return self._issue(conn, target, scopes, expires_at, rate_limit)
+            new = self._issue(conn, target, scopes, expires_at, rate_limit)
+            note.target = f"{subject}/{new.info.id}"
+            note.after = {"scopes": sorted(scopes), "prefix": new.info.prefix}
+            return new
 
     def _issue(
         self,
@@ -268,8 +284,9 @@ class AccessService(ServiceBase):
 
     def revoke_token(self, who: Principal, token_id: UUID) -> TokenInfo:
         """Revoke a token (idempotent). Someone else's token is NOT_FOUND to non-admins."""
-        with self.db.write() as conn:
+        with self.mutation(who, "token.revoke", "token", str(token_id)) as (conn, note):
             token = store.get_token(conn, token_id)
+            note.target = f"{token.subject}/{token_id}"
             if token.subject != who.subject and not self.authz.allowed(who, Action.ADMIN, None):
                 raise TokenNotFound(f"token {token_id} not found", {"token_id": str(token_id)})
             store.revoke_token(conn, token_id, self.clock())

@@ -96,7 +96,9 @@ class FileService(ServiceBase):
                 {"field": "sha256", "expected": expected_sha256, "received": digest},
             )
         info = FileInfo(path, staged.size, staged.commit())
-        with self.db.write() as conn:
+        what = f"{workspace}/{model}/{ref}/{path}"
+        with self.mutation(who, "file.upload", "file", what, workspace) as (conn, note):
+            note.after = {"size": info.size, "sha256": info.sha256}
             model_id, version_id = self._version(conn, who, workspace, model, ref, Action.WRITE)
             lifecycle.lock_model(conn, model_id)
             self._require_pending(conn, version_id, ref)
@@ -123,7 +125,8 @@ class FileService(ServiceBase):
     def finalize(self, who: Principal, workspace: str, model: str, ref: str) -> Version:
         """PENDING_REGISTRATION -> READY once every declared file arrived with its declared
         size and sha256 and every file's bytes are in the store."""
-        with self.db.write() as conn:
+        what = f"{workspace}/{model}/{ref}"
+        with self.mutation(who, "version.finalize", "version", what, workspace) as (conn, _):
             model_id, version_id = self._version(conn, who, workspace, model, ref, Action.WRITE)
             lifecycle.lock_model(conn, model_id)
             self._require_pending(conn, version_id, ref)

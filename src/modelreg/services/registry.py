@@ -5,6 +5,7 @@ from __future__ import annotations
 from modelreg.blobs import BlobStore
 from modelreg.query.paging import CursorCodec
 from modelreg.services.access import AccessService
+from modelreg.services.audit import AuditService
 from modelreg.services.base import AllowAll, Authorizer
 from modelreg.services.files import FileService
 from modelreg.services.lifecycle import LifecycleService
@@ -26,6 +27,7 @@ class Services:
         policy = authz or AllowAll()
         self.authz = policy
         self.access = AccessService(db, codec, policy)
+        self.audit = AuditService(db, codec, policy)
         self.workspaces = WorkspaceService(db, codec, policy)
         self.models = ModelService(db, codec, policy)
         self.versions = VersionService(db, codec, policy)

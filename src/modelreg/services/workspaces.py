@@ -13,7 +13,7 @@ class WorkspaceService(ServiceBase):
     def create(self, who: Principal, name: str, description: str | None) -> Workspace:
         name = names.workspace_name(name, "name")
         self.authz.require(who, Action.ADMIN, None)
-        with self.db.write() as conn:
+        with self.mutation(who, "workspace.create", "workspace", name, name) as (conn, _):
             return store.create(conn, name, description, self.clock())
 
     def get(self, who: Principal, name: str) -> Workspace:

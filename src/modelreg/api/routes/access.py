@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from modelreg.api.deps import Caller, Paging, Svc
-from modelreg.api.routes.common import errors_doc
+from modelreg.api.routes.common import CreatedAfter, CreatedBefore, errors_doc
 from modelreg.api.schemas.access import (
+    AuditOut,
+    AuditPage,
     MemberIn,
     MemberOut,
     NewTokenOut,
@@ -21,7 +23,7 @@ from modelreg.api.schemas.access import (
     UserPage,
     WhoAmIOut,
 )
-from modelreg.domain.access import SubjectKind
+from modelreg.domain.access import AuditFilter, SubjectKind
 
 router = APIRouter(prefix="/api/v1", tags=["access"])
 
@@ -89,3 +91,27 @@ def list_tokens(svc: Svc, who: Caller, paging: Paging) -> TokenPage:
 def revoke_token(token_id: UUID, svc: Svc, who: Caller) -> TokenOut:
     """Revoke a token: it stops working at once. Revoking twice is harmless."""
     return TokenOut.of(svc.access.revoke_token(who, token_id))
+
+
+Name = Annotated[str | None, Query(max_length=256)]
+
+
+@router.get("/audit", responses=errors_doc(401, 403, 404))
+def list_audit(
+    svc: Svc,
+    who: Caller,
+    paging: Paging,
+    workspace: Annotated[
+        str | None, Query(max_length=36, description="One workspace (its owners may ask).")
+    ] = None,
+    actor: Name = None,
+    action: Annotated[str | None, Query(max_length=64, examples=["model.update"])] = None,
+    object_type: Annotated[str | None, Query(max_length=32, examples=["version"])] = None,
+    since: CreatedAfter = None,
+    until: CreatedBefore = None,
+) -> AuditPage:
+    """The audit log, newest first: every mutation with who, what, when and the request
+    id. Admins see everything; a workspace's owners see that workspace's events."""
+    filt = AuditFilter(workspace, actor, action, object_type, since, until)
+    page = svc.audit.list(who, filt, paging)
+    return AuditPage.of(page, [AuditOut.of(e) for e in page.items])

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
 from modelreg.api.schemas.common import PageOut, StrictIn, Timestamp, _text
-from modelreg.domain.access import Member, NewToken, Role, Scope, Subject, TokenInfo
+from modelreg.domain.access import AuditEvent, Member, NewToken, Role, Scope, Subject, TokenInfo
 from modelreg.domain.entities import Principal
 
 SubjectNameText = Annotated[str, _text(64, 1)]
@@ -122,4 +122,36 @@ class NewTokenOut(TokenOut):
 
 
 class TokenPage(PageOut[TokenOut]):
+    pass
+
+
+class AuditOut(BaseModel):
+    id: UUID
+    at: datetime
+    actor: str
+    action: str = Field(examples=["model.update"])
+    workspace: str | None
+    object_type: str
+    object: str
+    request_id: str | None
+    before: dict[str, Any] | None = Field(description="Changed fields before, if any.")
+    after: dict[str, Any] | None = Field(description="Changed fields after, if any.")
+
+    @classmethod
+    def of(cls, e: AuditEvent) -> AuditOut:
+        return cls(
+            id=e.id,
+            at=e.at,
+            actor=e.actor,
+            action=e.action,
+            workspace=e.workspace,
+            object_type=e.object_type,
+            object=e.object,
+            request_id=e.request_id,
+            before=e.before,
+            after=e.after,
+        )
+
+
+class AuditPage(PageOut[AuditOut]):
     pass
