@@ -376,3 +376,31 @@ def test_timing_safe_comparison_is_used(world: World, tmp_path: Path) -> None:
     secret = world.token("tim", "models:read")
     near = secret[:-1] + ("A" if secret[-1] != "A" else "B")
     assert_error(world.call("GET", "/api/v1/whoami", near), 401, "UNAUTHENTICATED")
+
+
+# --- hostile input from a caller who may not see the workspace --------------------------
+
+HOSTILE = [
+    "/api/v1/workspaces/team-a/models/m-team-a%27%20OR%20%271%27=%271",
+    "/api/v1/workspaces/team-a/models/..%2F..%2Fetc%2Fpasswd",
+    "/api/v1/workspaces/team-a/models/m-team-a/versions/1/files/..%2F..%2Fsecret",
+    "/api/v1/workspaces/team-a%00/models",
+    "/api/v1/workspaces/" + "%C3%A9" * 300 + "/models",
+    "/api/v1/model-versions/search?workspace=team-a&filter=name%20%3D%20%27x%27%20OR%201%3D1",
+    "/api/v1/model-versions/search?workspace=*&filter=name%20LIKE%20%27%25%27%3B%20DROP%20TABLE%20models",
+    "/api/v1/resolve?fqn=model:team-a/..%2Fm-team-a:1",
+    "/api/v1/workspaces/team-a/members/..%2Fadmin",
+    "/api/v1/model-versions/not-a-uuid",
+]
+
+
+@pytest.mark.parametrize("path", HOSTILE)
+def test_hostile_requests_are_4xx_and_leak_nothing(
+    world: World, teams: dict[str, str], path: str
+) -> None:
+    r = world.client.get(path, headers=bearer(teams["other"]))
+    assert 400 <= r.status_code < 500, r.text
+    assert r.json()["error"]["code"] in {"INVALID_ARGUMENT", "NOT_FOUND"}
+    # Nothing of team-a beyond what the request itself said: no member, no other model.
+    for secret in ("vic", "eve", "own", '"items"'):
+        assert secret not in r.text, r.text
