@@ -404,3 +404,18 @@ def test_hostile_requests_are_4xx_and_leak_nothing(
     # Nothing of team-a beyond what the request itself said: no member, no other model.
     for secret in ("vic", "eve", "own", '"items"'):
         assert secret not in r.text, r.text
+
+
+def test_bootstrap_promotes_an_existing_admin_user_made_without_auth(
+    services: Any, client: Any
+) -> None:
+    """With auth off anyone may create users; a user named ``admin`` made then becomes
+    the admin on the first start with auth, instead of locking the operator out."""
+    r = client.post("/api/v1/users", json={"name": "admin"})
+    assert r.status_code == 201, r.text
+    assert r.json()["admin"] is False
+    boot = services.access.bootstrap()
+    assert boot is not None
+    who = services.access.authenticate(boot.secret)
+    assert who.admin
+    assert services.access.bootstrap() is None

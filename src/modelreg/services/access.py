@@ -168,7 +168,8 @@ class AccessService(ServiceBase):
                 return None
             now = self.clock()
             try:
-                subject = store.get_subject(conn, name)
+                # A user of that name made while authentication was off: it becomes the admin.
+                subject = store.make_admin(conn, store.get_subject(conn, name))
             except NotFound:
                 subject = store.create_subject(conn, name, SubjectKind.USER, True, now)
             new = self._issue(conn, subject, ALL_SCOPES, None, None)

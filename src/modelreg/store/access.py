@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -43,6 +44,11 @@ def get_subject(conn: Connection, name: str) -> Subject:
     if row is None:
         raise SubjectNotFound(f"subject {name!r} not found", {"subject": name})
     return _subject(row)
+
+
+def make_admin(conn: Connection, subject: Subject) -> Subject:
+    conn.execute(update(subjects).where(subjects.c.id == subject.id).values(admin=True))
+    return replace(subject, admin=True)
 
 
 def has_admin(conn: Connection) -> bool:
