@@ -12,7 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
+from modelreg.api.errors import status_for
+from modelreg.errors import DeadlineExceeded
+from modelreg.store.db import Database
+from tests.databases import PostgresDatabases
 from tests.servers import clean_env, serve
 
 pytestmark = pytest.mark.slow
@@ -75,3 +80,20 @@ def test_stalled_bodies_are_408_and_steady_uploads_are_not(tmp_path: Path) -> No
         assert status == 408, body
         names = [f["path"] for f in httpx.get(base + url.rstrip("/")).json()["items"]]
         assert names == ["slow.bin"]
+
+
+@pytest.mark.pg
+def test_a_statement_past_its_timeout_is_deadline_exceeded(pg_dbs: PostgresDatabases) -> None:
+    """The server's side of the deadline: PostgreSQL cancels a statement that runs past
+    ``statement_timeout`` and the request answers 504 DEADLINE_EXCEEDED, not 500."""
+    db = Database(pg_dbs.new(), pool_size=1, statement_timeout=0.2)
+    try:
+        started = time.monotonic()
+        with pytest.raises(DeadlineExceeded), db.read() as conn:
+            conn.execute(text("SELECT pg_sleep(3)"))
+        assert time.monotonic() - started < 2
+        with db.read() as conn:  # the connection is usable again
+            assert conn.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        db.dispose()
+    assert status_for(DeadlineExceeded("slow")) == 504

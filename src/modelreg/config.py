@@ -58,6 +58,13 @@ class Settings(BaseSettings):
         description="Seconds a client may take to send a metadata body (or may stall "
         "between chunks of a file upload) before 408 REQUEST_TIMEOUT.",
     )
+    statement_timeout: float | None = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="Seconds one database statement may run (PostgreSQL) before it is "
+        "cancelled: 504 DEADLINE_EXCEEDED.",
+    )
     default_rate_limit: int | None = Field(
         None,
         ge=1,

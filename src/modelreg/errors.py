@@ -18,6 +18,7 @@ API, the MLflow adapter, the SDK) maps them once, by walking the class's MRO.
     ├── FailedPrecondition        FAILED_PRECONDITION
     ├── PayloadTooLarge           PAYLOAD_TOO_LARGE
     ├── ResourceExhausted         RESOURCE_EXHAUSTED
+    ├── DeadlineExceeded          DEADLINE_EXCEEDED
     └── Unavailable               UNAVAILABLE
 """
 
@@ -109,6 +110,12 @@ class PayloadTooLarge(RegistryError):
 
 class ResourceExhausted(RegistryError):
     code = "RESOURCE_EXHAUSTED"
+
+
+class DeadlineExceeded(RegistryError):
+    """The server's own work took longer than allowed (e.g. a database statement)."""
+
+    code = "DEADLINE_EXCEEDED"
 
 
 class Unavailable(RegistryError):

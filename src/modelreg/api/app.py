@@ -32,7 +32,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     settings = settings or Settings()
     owned = services is None
     svc = services or Services(
-        Database(settings.resolved_database_url(), pool_size=settings.db_pool_size),
+        Database(
+            settings.resolved_database_url(),
+            pool_size=settings.db_pool_size,
+            statement_timeout=settings.statement_timeout,
+        ),
         authz=AllowAll() if settings.no_auth else RoleAuthorizer(),
         blobs=open_blob_store(
             settings.resolved_artifact_store(),
@@ -58,8 +62,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         description="A self-hostable model registry.",
         lifespan=lifespan,
         dependencies=[Depends(reject_nul)],
-        # What the app-wide middleware (authentication, limits) may answer on any route.
-        responses=errors_doc(401, 403, 408, 413, 429),
+        # What the app-wide middleware (authentication, limits) and the statement timeout
+        # may answer on any route.
+        responses=errors_doc(401, 403, 408, 413, 429, 504),
     )
     app.state.services = svc
     app.state.settings = settings

@@ -30,6 +30,7 @@ NATIVE_STATUS: dict[type[errors.RegistryError], int] = {
     errors.FailedPrecondition: 409,
     errors.PayloadTooLarge: 413,
     errors.ResourceExhausted: 429,
+    errors.DeadlineExceeded: 504,
     errors.Unavailable: 503,
     errors.RegistryError: 500,
 }
