@@ -23,6 +23,9 @@ from tests.databases import PostgresDatabases, SqliteDatabases, postgres_admin_u
 from tests.mlflow_server import MlflowServer, mlflow_server
 from tests.s3server import S3Server, environment_ci, start_s3_server
 
+# The ``world`` fixture: an app with authentication on.
+pytest_plugins = ["tests.auth"]
+
 
 @pytest.fixture(scope="session")
 def sqlite_dbs(tmp_path_factory: pytest.TempPathFactory) -> SqliteDatabases:
@@ -93,7 +96,9 @@ def services(db_url: str, tmp_path: Path) -> Iterator[Services]:
 
 @pytest.fixture
 def app(services: Services, db_url: str) -> FastAPI:
-    return create_app(Settings(database_url=db_url), services=services)
+    """The app with authentication off; tests of access control build their own
+    (tests/auth.py)."""
+    return create_app(Settings(database_url=db_url, no_auth=True), services=services)
 
 
 @pytest.fixture
@@ -109,7 +114,7 @@ def app_over(
     """The real app over its own Services (``options`` go to Services) and a client."""
     svc = Services(Database(db_url, pool_size=4), blobs=blobs, **options)
     try:
-        with TestClient(create_app(Settings(database_url=db_url), services=svc)) as c:
+        with TestClient(create_app(Settings(database_url=db_url, no_auth=True), services=svc)) as c:
             yield c, svc
     finally:
         svc.db.dispose()

@@ -113,19 +113,28 @@ def _wait_ready(proc: subprocess.Popen[bytes], base_url: str, log: Path) -> None
 
 @contextmanager
 def serve(
-    *args: str, workdir: Path, env: Mapping[str, str] | None = None, name: str = "server"
+    *args: str,
+    workdir: Path,
+    env: Mapping[str, str] | None = None,
+    name: str = "server",
+    auth: bool = False,
 ) -> Iterator[Server]:
     """``modelreg serve <args>`` on a free local port, with cwd ``workdir``; ready on entry,
-    stopped on exit whatever happens."""
+    stopped on exit whatever happens. Without ``auth`` the server runs with ``--no-auth``;
+    with it, the CLI config it writes goes to ``workdir`` unless ``env`` names one."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log = workdir / f"{name}-{port}.log"
     cmd = [str(MODELREG), "serve", "--host", "127.0.0.1", "--port", str(port), *args]
+    if not auth:
+        cmd.append("--no-auth")
+    environ = dict(env) if env is not None else clean_env()
+    environ.setdefault("MODELREG_CONFIG", str(workdir / "modelreg-config.json"))
     with log.open("wb") as out:
         proc = subprocess.Popen(
             cmd,
             cwd=workdir,
-            env=dict(env) if env is not None else clean_env(),
+            env=environ,
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -461,7 +461,7 @@ def fuzz_client(request: pytest.FixtureRequest) -> Iterator[TestClient]:
     dbs = request.getfixturevalue("sqlite_dbs" if request.param == "sqlite" else "pg_dbs")
     url = dbs.new()
     svc = Services(Database(url, pool_size=2))
-    app = create_app(Settings(database_url=url), services=svc)
+    app = create_app(Settings(database_url=url, no_auth=True), services=svc)
     with TestClient(app, raise_server_exceptions=False) as c:
         seed(c)
         yield c

@@ -134,6 +134,7 @@ def test_large_object_round_trip(blobs: BlobStore) -> None:
 def s3_client(s3_server: S3Server, sqlite_dbs: Any) -> Iterator[TestClient]:
     settings = Settings(
         database_url=sqlite_dbs.new(),
+        no_auth=True,
         artifact_store=f"s3://{s3_server.bucket}/api-{uuid.uuid4().hex}",
         **_s3_settings(s3_server),
     )
@@ -178,6 +179,7 @@ def test_files_api_on_s3(s3_client: TestClient) -> None:
 def test_wrong_credentials_fail_cleanly(s3_server: S3Server, sqlite_dbs: Any) -> None:
     settings = Settings(
         database_url=sqlite_dbs.new(),
+        no_auth=True,
         artifact_store=f"s3://{s3_server.bucket}/bad",
         **_s3_settings(s3_server, s3_secret_access_key="wrong-secret"),
     )

@@ -199,7 +199,7 @@ def test_every_sha256_column_is_a_known_blob_reference() -> None:
 
 def test_gc_command(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    settings = Settings(data_dir=data)
+    settings = Settings(data_dir=data, no_auth=True)
     upgrade(settings.resolved_database_url())
     svc = Services.from_settings(settings)
     try:

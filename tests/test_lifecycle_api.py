@@ -1418,7 +1418,9 @@ class _Policy:
 def guarded(db_url: str) -> Iterator[tuple[TestClient, Services]]:
     """A client whose services consult a policy the test can change."""
     services = Services(Database(db_url, pool_size=4))
-    with TestClient(create_app(Settings(database_url=db_url), services=services)) as c:
+    with TestClient(
+        create_app(Settings(database_url=db_url, no_auth=True), services=services)
+    ) as c:
         yield c, services
     services.db.dispose()
 

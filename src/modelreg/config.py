@@ -48,6 +48,35 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(10, ge=1, le=200, description="Connections per server process.")
     default_page_size: int = Field(50, ge=1, le=1000, description="Page size when none is given.")
     log_level: str = Field("info", description="uvicorn log level.")
+    no_auth: bool = Field(
+        False,
+        description="Serve without authentication (everyone may do everything); only "
+        "allowed on a loopback address.",
+    )
+    max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        description="Largest metadata (JSON) request body; file uploads are exempt.",
+    )
+    request_timeout: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="Seconds a client may take to send a metadata body (or may stall "
+        "between chunks of a file upload) before 408 REQUEST_TIMEOUT.",
+    )
+    statement_timeout: float | None = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="Seconds one database statement may run (PostgreSQL) before it is "
+        "cancelled: 504 DEADLINE_EXCEEDED.",
+    )
+    default_rate_limit: int | None = Field(
+        None,
+        ge=1,
+        description="Requests per minute per token when the token sets none (unset: no limit).",
+    )
 
     def resolved_database_url(self) -> str:
         """The database URL in force: the configured one, or SQLite inside the data dir."""

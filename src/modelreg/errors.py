@@ -12,11 +12,14 @@ API, the MLflow adapter, the SDK) maps them once, by walking the class's MRO.
     │   ├── WorkspaceNotFound
     │   ├── ModelNotFound
     │   ├── VersionNotFound
-    │   └── ArtifactNotFound
+    │   ├── ArtifactNotFound
+    │   ├── SubjectNotFound
+    │   └── TokenNotFound
     ├── AlreadyExists             ALREADY_EXISTS
     ├── FailedPrecondition        FAILED_PRECONDITION
     ├── PayloadTooLarge           PAYLOAD_TOO_LARGE
     ├── ResourceExhausted         RESOURCE_EXHAUSTED
+    ├── DeadlineExceeded          DEADLINE_EXCEEDED
     └── Unavailable               UNAVAILABLE
 """
 
@@ -86,6 +89,14 @@ class ArtifactNotFound(NotFound):
     """A generic artifact (dataset, plot, ...) or one of its versions."""
 
 
+class SubjectNotFound(NotFound):
+    pass
+
+
+class TokenNotFound(NotFound):
+    pass
+
+
 class AlreadyExists(RegistryError):
     """Creating something whose unique key is taken."""
 
@@ -104,6 +115,12 @@ class PayloadTooLarge(RegistryError):
 
 class ResourceExhausted(RegistryError):
     code = "RESOURCE_EXHAUSTED"
+
+
+class DeadlineExceeded(RegistryError):
+    """The server's own work took longer than allowed (e.g. a database statement)."""
+
+    code = "DEADLINE_EXCEEDED"
 
 
 class Unavailable(RegistryError):

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
-from modelreg.domain.entities import ANONYMOUS, Principal
+from modelreg.api.auth import caller
+from modelreg.domain.entities import Principal
 from modelreg.domain.names import DEFAULT_WORKSPACE
 from modelreg.errors import InvalidArgument
 from modelreg.query.paging import MAX_PAGE_SIZE, PageQuery
@@ -18,9 +19,10 @@ def get_services(request: Request) -> Services:
     return services
 
 
-def get_caller() -> Principal:
-    """The acting principal. Access control will derive it from the request's token."""
-    return ANONYMOUS
+def get_caller(request: Request) -> Principal:
+    """The acting principal, as the authentication middleware found it (``anonymous``
+    when authentication is off)."""
+    return caller(request.scope)
 
 
 def reject_nul(request: Request) -> None:

@@ -7,7 +7,7 @@ looked up along the exception's MRO so a subclass inherits its parent's status.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -30,6 +30,7 @@ NATIVE_STATUS: dict[type[errors.RegistryError], int] = {
     errors.FailedPrecondition: 409,
     errors.PayloadTooLarge: 413,
     errors.ResourceExhausted: 429,
+    errors.DeadlineExceeded: 504,
     errors.Unavailable: 503,
     errors.RegistryError: 500,
 }
@@ -39,6 +40,7 @@ _HTTP_CODES = {
     400: "INVALID_ARGUMENT",
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
+    408: "REQUEST_TIMEOUT",
     413: "PAYLOAD_TOO_LARGE",
     415: "INVALID_ARGUMENT",
 }
@@ -87,6 +89,17 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if p not in ("body",)) or "body"
 
 
+# How a compatibility surface renders any failure under its path prefix (registered in
+# app.state.error_shapes by the surface when it is installed).
+ErrorShape = Callable[[Request, Exception], Response]
+
+
+def error_shape(app: Any, path: str) -> ErrorShape | None:
+    """The renderer of the surface that owns ``path``, if one does (else: the native one)."""
+    shapes: dict[str, ErrorShape] = getattr(app.state, "error_shapes", {})
+    return next((r for prefix, r in shapes.items() if path.startswith(prefix)), None)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
@@ -116,6 +129,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        # An unmatched path under a compatibility surface answers in that surface's shape.
+        shape = error_shape(app, request.url.path)
+        if shape is not None:
+            return shape(request, exc)
         code = _HTTP_CODES.get(exc.status_code, "INVALID_ARGUMENT")
         message = str(exc.detail) if exc.detail else code.lower()
         headers = exc.headers

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from modelreg.cli import lifecycle, registry, transfer
+from modelreg.cli import admin, lifecycle, registry, transfer
 from modelreg.cli._common import App, Connection
 
 app = App(
@@ -19,6 +19,7 @@ app = App(
 )
 db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+admin.register(app)
 
 DataDir = Annotated[
     Path | None,
@@ -94,6 +95,10 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port [default 8080]")] = None,
     workers: Annotated[int | None, typer.Option(help="Server processes [default 1]")] = None,
     log_level: Annotated[str | None, typer.Option(help="uvicorn log level")] = None,
+    no_auth: Annotated[
+        bool | None,
+        typer.Option("--no-auth", help="No authentication (loopback only) [env MODELREG_NO_AUTH]"),
+    ] = None,
 ) -> None:
     """Migrate the database, then serve the API."""
     import uvicorn
@@ -108,10 +113,16 @@ def serve(
         port=port,
         workers=workers,
         log_level=log_level,
+        no_auth=no_auth or None,
     )
+    if settings.no_auth and not admin.is_loopback(settings.host):
+        typer.echo(f"error: --no-auth serves only on a loopback address, not {settings.host}")
+        raise typer.Exit(2)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.resolved_database_url()
     upgrade(url)
+    if not settings.no_auth:
+        admin.bootstrap_admin(url, settings.host, settings.port)
     typer.echo(
         f"modelreg serving on http://{settings.host}:{settings.port} (database: {_redact(url)})"
     )
@@ -129,6 +140,7 @@ def serve(
     os.environ["MODELREG_DATA_DIR"] = str(settings.data_dir)
     os.environ["MODELREG_DATABASE_URL"] = url
     os.environ["MODELREG_ARTIFACT_STORE"] = settings.resolved_artifact_store()
+    os.environ["MODELREG_NO_AUTH"] = "true" if settings.no_auth else "false"
     uvicorn.run(
         "modelreg.api.app:app_from_env",
         factory=True,
@@ -176,6 +188,7 @@ def gc(
     from modelreg.domain.entities import ANONYMOUS
     from modelreg.errors import RegistryError
     from modelreg.services import Services
+    from modelreg.services.base import AllowAll
     from modelreg.store.migrate import upgrade
 
     settings = _settings(
@@ -183,7 +196,9 @@ def gc(
     )
     try:
         upgrade(settings.resolved_database_url())
-        svc = Services.from_settings(settings)
+        # Like ``db upgrade``, gc works on the database and store directly: whoever can run
+        # it already holds every right, so it acts unrestricted.
+        svc = Services.from_settings(settings, authz=AllowAll())
         try:
             report = svc.gc.run(
                 ANONYMOUS,

@@ -211,6 +211,8 @@ class ArtifactVersionQuery:
 
     workspace: str | None = None
     workspace_id: UUID | None = None
+    # The workspaces the caller may read (None: all); set by the service, never the client.
+    readable: frozenset[str] | None = None
     artifact_id: UUID | None = None
     types: tuple[ArtifactType, ...] = ()
     name: str | None = None

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from modelreg.domain.access import Role, Scope
 from modelreg.errors import InvalidArgument
 from modelreg.query.filter import Node
 
@@ -280,10 +281,23 @@ class VersionPatch:
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who acts. The auth work fills in real users; until then everyone is ``anonymous``."""
+    """Who acts, as authenticated for one request.
+
+    ``roles`` (workspace name -> role) and ``scopes`` are loaded with the token, so that
+    authorizing is a pure function of the principal. ``anonymous`` is the caller when
+    authentication is off (``--no-auth``).
+    """
 
     subject: str
     kind: str = "user"
+    id: UUID | None = None
+    admin: bool = False
+    scopes: frozenset[Scope] = frozenset()
+    roles: dict[str, Role] = field(default_factory=dict, compare=False)
+    token_id: UUID | None = None
+    rate_limit: int | None = None
+    #: The request this principal acts in (for the audit log).
+    request_id: str | None = None
 
 
 ANONYMOUS = Principal("anonymous")

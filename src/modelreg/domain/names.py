@@ -12,6 +12,7 @@ DEFAULT_WORKSPACE = "default"
 _WORKSPACE_RE = re.compile(r"[A-Za-z0-9-]{1,36}")
 _VERSION_NAME_RE = re.compile(r"[A-Za-z0-9._\- ]{1,64}")
 MODEL_NAME_MAX = 256
+_SUBJECT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 
 
 def _has_control(s: str) -> bool:
@@ -23,6 +24,18 @@ def workspace_name(value: str, field: str = "workspace") -> str:
     if not _WORKSPACE_RE.fullmatch(value):
         raise InvalidArgument(
             f"invalid workspace name {value[:80]!r}: use 1-36 letters, digits or '-'",
+            {"field": field},
+        )
+    return value
+
+
+def subject_name(value: str, field: str = "name") -> str:
+    """A user or service account: 1-64 letters, digits and '.', '_', '@', '-'; starting
+    with a letter or digit (so it is never mistaken for an option or a path)."""
+    if not _SUBJECT_RE.fullmatch(value):
+        raise InvalidArgument(
+            f"invalid subject name {value[:80]!r}: use 1-64 letters, digits, '.', '_', '@' "
+            "or '-', starting with a letter or digit",
             {"field": field},
         )
     return value

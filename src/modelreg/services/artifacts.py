@@ -65,7 +65,8 @@ class ArtifactService(ServiceBase):
         workspace = names.workspace_name(workspace)
         new = replace(new, name=names.model_name(new.name), type=_not_model(new.type))
         self.authz.require(who, Action.WRITE, workspace)
-        with self.db.write() as conn:
+        with self.mutation(who, "artifact.create", "artifact", new.name, workspace) as (conn, note):
+            note.after = {"type": new.type.value, "description": new.description}
             ws = ws_store.get(conn, workspace)
             artifact_id = store.create(conn, ws, new, who.subject, self.clock())
             return store.get(conn, artifact_id)
@@ -88,7 +89,7 @@ class ArtifactService(ServiceBase):
 
     def delete(self, who: Principal, workspace: str, name: str) -> None:
         workspace = self._check(who, workspace, name, Action.WRITE)
-        with self.db.write() as conn:
+        with self.mutation(who, "artifact.delete", "artifact", name, workspace) as (conn, _):
             ws = ws_store.get(conn, workspace)
             store.delete(conn, store.resolve_id(conn, ws, name, lock=True))
 
@@ -135,7 +136,10 @@ class ArtifactService(ServiceBase):
                 files=tuple(replace(f, path=p) for f, p in zip(new.files, paths, strict=True)),
             )
         creator = (who.subject, SubjectType.of_principal_kind(who.kind))
-        with self.db.write() as conn:
+        with self.mutation(who, "artifact_version.create", "artifact_version", name, workspace) as (
+            conn,
+            _,
+        ):
             ws = ws_store.get(conn, workspace)
             artifact = store.get(conn, store.resolve_id(conn, ws, name))
             # The UPDATE ... RETURNING also locks the artifact row until commit; the time
@@ -172,7 +176,11 @@ class ArtifactService(ServiceBase):
             check_metadata_keys(patch.metadata)
         if isinstance(patch.version_alias, str):
             names.version_display_name(patch.version_alias, "version_alias")
-        with self.db.write() as conn:
+        what = f"{name}/{number}"
+        with self.mutation(who, "artifact_version.update", "artifact_version", what, workspace) as (
+            conn,
+            _,
+        ):
             artifact_id = store.resolve_id(conn, ws_store.get(conn, workspace), name, lock=True)
             version_id = self.resolve(conn, artifact_id, name, str(number))
             if not isinstance(patch.status, Unset):
@@ -183,7 +191,11 @@ class ArtifactService(ServiceBase):
     def delete_version(self, who: Principal, workspace: str, name: str, number: int) -> None:
         """Delete a version; its number is never handed out again."""
         workspace = self._check(who, workspace, name, Action.WRITE)
-        with self.db.write() as conn:
+        what = f"{name}/{number}"
+        with self.mutation(who, "artifact_version.delete", "artifact_version", what, workspace) as (
+            conn,
+            _,
+        ):
             artifact_id = store.resolve_id(conn, ws_store.get(conn, workspace), name, lock=True)
             store.delete_version(conn, self.resolve(conn, artifact_id, name, str(number)))
 
@@ -197,8 +209,10 @@ class ArtifactService(ServiceBase):
             query = replace(query, workspace=names.workspace_name(query.workspace, "ml_repo"))
         if query.name is not None:
             query = replace(query, name=names.model_name(query.name))
-        # Until access control lands every workspace is readable (as search's "*").
         self.authz.require(who, Action.READ, query.workspace)
+        # Without a workspace filter the view spans every workspace the caller may read,
+        # and no other: not even the total counts the rest.
+        query = replace(query, readable=self.authz.readable(who))
         with self.db.read() as conn:
             req = PageRequest(limit, include_total=True, skip=offset)
             items, sl = view_store.page(conn, query, req)

@@ -167,7 +167,9 @@ class FileService(ServiceBase):
         rows name the blobs), in a transaction that locks its model (or artifact) and
         re-checks the version is pending; ``also(conn, version_id)`` runs inside it."""
         infos = [FileInfo(names.artifact_path(f.path, "files"), f.size, f.sha256) for f in infos]
-        with self.db.write() as conn:
+        what = f"{workspace}/{name}/{ref}"
+        with self.mutation(who, "file.upload", "file", what, workspace) as (conn, note):
+            note.after = {f.path: {"size": f.size, "sha256": f.sha256} for f in infos}
             version_id = self.resolve(conn, who, workspace, name, ref, Action.WRITE, owner, True)
             self._require_pending(conn, version_id, ref, owner)
             if also is not None:
@@ -219,7 +221,8 @@ class FileService(ServiceBase):
     def finalize(self, who: Principal, workspace: str, model: str, ref: str) -> Version:
         """PENDING_REGISTRATION -> READY once every declared file arrived with its declared
         size and sha256 and every file's bytes are in the store."""
-        with self.db.write() as conn:
+        what = f"{workspace}/{model}/{ref}"
+        with self.mutation(who, "version.finalize", "version", what, workspace) as (conn, _):
             version_id = self._finalize(conn, who, workspace, model, ref, MODEL)
             return version_store.get_by_id(conn, version_id)
 
@@ -227,7 +230,13 @@ class FileService(ServiceBase):
         self, who: Principal, workspace: str, artifact: str, ref: str
     ) -> ArtifactVersion:
         """As :meth:`finalize`, for an artifact version."""
-        with self.db.write() as conn:
+        what = f"{workspace}/{artifact}/{ref}"
+        with self.mutation(
+            who, "artifact_version.finalize", "artifact_version", what, workspace
+        ) as (
+            conn,
+            _,
+        ):
             version_id = self._finalize(conn, who, workspace, artifact, ref, FileOwner.ARTIFACT)
             return artifact_store.get_version(conn, version_id)
 

@@ -96,7 +96,8 @@ class LifecycleService(ServiceBase):
     ) -> Version:
         """Move a version to ``stage``; with ``archive_existing`` every other version of
         the model in that stage moves to Archived in the same transaction."""
-        with self.db.write() as conn:
+        target = f"{workspace}/{model}/{ref}"
+        with self.mutation(who, "version.stage", "version", target, workspace) as (conn, note):
             _, model_id = self._target(conn, who, workspace, model, Action.WRITE)
             # Resolved under the model lock: a version deleted or an alias moved in between
             # would otherwise be moved anyway (or fail in stage_of with a 500).
@@ -116,6 +117,7 @@ class LifecycleService(ServiceBase):
                     )
             current = store.stage_of(conn, version_id)
             store.move_stage(conn, version_id, current, stage, who.subject, now, comment)
+            note.before, note.after = {"stage": current}, {"stage": stage}
             return version_store.get_by_id(conn, version_id)
 
     def transitions(self, who: Principal, workspace: str, model: str, ref: str) -> list[Transition]:
@@ -149,7 +151,8 @@ class LifecycleService(ServiceBase):
     ) -> Alias:
         """Point ``alias`` at version ``number`` (moving it atomically if it exists)."""
         alias = names.alias_name(alias)
-        with self.db.write() as conn:
+        what = f"{workspace}/{model}@{alias}"
+        with self.mutation(who, "alias.set", "alias", what, workspace) as (conn, note):
             _, model_id = self._target(conn, who, workspace, model, Action.WRITE)
             store.lock_model(conn, model_id)
             target = version_store.resolve_id(conn, model_id, number, model)
@@ -161,6 +164,10 @@ class LifecycleService(ServiceBase):
                 self.authz.require(who, Action.OWNER, workspace)
             store.put_alias(conn, model_id, alias, target, keep_protected)
             previous = None if current is None else current[1]
+            note.before = (
+                None if current is None else {"version": previous, "protected": current[2]}
+            )
+            note.after = {"version": number, "protected": keep_protected}
             if previous != number:
                 store.record_alias_move(
                     conn, model_id, alias, previous, number, who.subject, self.clock()
@@ -188,7 +195,8 @@ class LifecycleService(ServiceBase):
         expected_version: int | None = None,
     ) -> None:
         alias = names.alias_name(alias)
-        with self.db.write() as conn:
+        what = f"{workspace}/{model}@{alias}"
+        with self.mutation(who, "alias.delete", "alias", what, workspace) as (conn, note):
             _, model_id = self._target(conn, who, workspace, model, Action.WRITE)
             store.lock_model(conn, model_id)
             current = store.get_alias(conn, model_id, alias)
@@ -202,6 +210,7 @@ class LifecycleService(ServiceBase):
             if current[2]:
                 self.authz.require(who, Action.OWNER, workspace)
             store.drop_alias(conn, model_id, alias)
+            note.before = {"version": current[1], "protected": current[2]}
             store.record_alias_move(
                 conn, model_id, alias, current[1], None, who.subject, self.clock()
             )
@@ -255,7 +264,9 @@ class LifecycleService(ServiceBase):
         sits on at most one version of the model: setting it elsewhere moves it."""
         if ref is None and exclusive is not None:
             raise InvalidArgument("exclusive applies to version tags", {"field": "exclusive"})
-        with self.db.write() as conn:
+        what = f"{workspace}/{model}{'' if ref is None else f'/{ref}'}#{key}"
+        with self.mutation(who, "tag.set", "tag", what, workspace) as (conn, note):
+            note.after = {"value": value, "color": color}
             _, model_id = self._target(conn, who, workspace, model, Action.WRITE)
             store.lock_model(conn, model_id)
             now = self.clock()
@@ -275,7 +286,8 @@ class LifecycleService(ServiceBase):
     def delete_tag(
         self, who: Principal, workspace: str, model: str, ref: str | None, key: str
     ) -> None:
-        with self.db.write() as conn:
+        what = f"{workspace}/{model}{'' if ref is None else f'/{ref}'}#{key}"
+        with self.mutation(who, "tag.delete", "tag", what, workspace) as (conn, _):
             _, model_id = self._target(conn, who, workspace, model, Action.WRITE)
             # The model lock first, as set_tag takes it: deleting the tag row before locking
             # the model (or version) row deadlocks with a concurrent set_tag of the same key.
@@ -324,7 +336,8 @@ class LifecycleService(ServiceBase):
     def promote(self, who: Principal, workspace: str, model: str, source: str) -> Version:
         """Copy a READY version into ``model`` as its newest version, with a new id; lineage
         records where it came from. Files are shared by reference, never copied."""
-        with self.db.write() as conn:
+        target = f"{workspace}/{model}"
+        with self.mutation(who, "version.promote", "version", target, workspace) as (conn, note):
             try:
                 src = self._source(conn, who, source)
             except NotFound as exc:
@@ -364,12 +377,15 @@ class LifecycleService(ServiceBase):
             )
             self.versions.enforce_exclusive(conn, model_id, version_id, list(new.tags))
             file_store.copy_all(conn, src.id, version_id, now)
+            note.target = f"{target}/{number}"
+            note.before = {"source": src.fqn}
+            note.after = {"id": version_id, "number": number}
             return version_store.get_by_id(conn, version_id)
 
     def lineage(self, who: Principal, version_id: UUID) -> LineageView:
         with self.db.read() as conn:
             version = version_store.get_by_id(conn, version_id)
-            self.authz.require(who, Action.READ, version.workspace)
+            self.versions.require_visible(who, version)
             # PATCHed lineage can form cycles: each walk visits a version at most once.
             seen = {version.id}
             upstream: list[Version] = []

@@ -101,7 +101,8 @@ class MlflowArtifactService(ServiceBase):
         """Commit fully received bytes and name them ``path`` (replacing what it named)."""
         path = self.check_upload(who, path)
         info = FileInfo(path, staged.size, staged.commit())
-        with self.db.write() as conn:
+        with self.mutation(who, "mlflow_artifact.put", "mlflow_artifact", path) as (conn, note):
+            note.after = {"size": info.size, "sha256": info.sha256}
             store.put(conn, info, self.clock())
         return info
 

@@ -18,9 +18,11 @@ class ModelService(ServiceBase):
         workspace = names.workspace_name(workspace)
         new = replace(new, name=names.model_name(new.name))
         self.authz.require(who, Action.WRITE, workspace)
-        with self.db.write() as conn:
+        target = f"{workspace}/{new.name}"
+        with self.mutation(who, "model.create", "model", target, workspace) as (conn, note):
             ws = ws_store.get(conn, workspace)
             model_id = store.create(conn, ws, new, who.subject, self.clock())
+            note.after = {"id": model_id}
             return store.get(conn, model_id)
 
     def get(self, who: Principal, workspace: str, name_or_id: str) -> Model:
@@ -49,17 +51,22 @@ class ModelService(ServiceBase):
         if not isinstance(patch.name, Unset):
             patch = replace(patch, name=names.model_name(patch.name))
         self.authz.require(who, Action.WRITE, workspace)
-        with self.db.write() as conn:
+        target = f"{workspace}/{name_or_id}"
+        with self.mutation(who, "model.update", "model", target, workspace) as (conn, note):
             ws = ws_store.get(conn, workspace)
             model_id = store.resolve_id(conn, ws, name_or_id)
+            before = store.get(conn, model_id)
             store.update_fields(conn, model_id, patch, ws, self.clock())
-            return store.get(conn, model_id)
+            after = store.get(conn, model_id)
+            note.diff(before, after)
+            return after
 
     def delete(self, who: Principal, workspace: str, name_or_id: str) -> None:
         workspace = names.workspace_name(workspace)
         names.model_name(name_or_id)
         self.authz.require(who, Action.WRITE, workspace)
-        with self.db.write() as conn:
+        target = f"{workspace}/{name_or_id}"
+        with self.mutation(who, "model.delete", "model", target, workspace) as (conn, _):
             ws = ws_store.get(conn, workspace)
             model_id = store.resolve_id(conn, ws, name_or_id)
             # Locked so that no alias is set (or protected) between the check and the delete.

@@ -5,7 +5,9 @@ from __future__ import annotations
 from modelreg.blobs import BlobStore, open_blob_store
 from modelreg.config import Settings
 from modelreg.query.paging import CursorCodec
+from modelreg.services.access import AccessService, RoleAuthorizer
 from modelreg.services.artifacts import ArtifactService
+from modelreg.services.audit import AuditService
 from modelreg.services.base import AllowAll, Authorizer
 from modelreg.services.files import FileService
 from modelreg.services.gc import GcService
@@ -33,6 +35,9 @@ class Services:
         self.db = db
         codec = CursorCodec(db.shared_secret())
         policy = authz or AllowAll()
+        self.authz = policy
+        self.access = AccessService(db, codec, policy)
+        self.audit = AuditService(db, codec, policy)
         self.workspaces = WorkspaceService(db, codec, policy)
         self.models = ModelService(db, codec, policy)
         self.versions = VersionService(db, codec, policy)
@@ -45,10 +50,18 @@ class Services:
         self.mlflow_artifacts = MlflowArtifactService(self.files)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Services:
-        """The database and artifact store that ``settings`` name (server and CLI alike)."""
+    def from_settings(cls, settings: Settings, authz: Authorizer | None = None) -> Services:
+        """The database and artifact store that ``settings`` name (server and CLI alike),
+        under ``authz`` or else the policy the settings ask for (roles unless no_auth)."""
+        if authz is None:
+            authz = AllowAll() if settings.no_auth else RoleAuthorizer()
         return cls(
-            Database(settings.resolved_database_url(), pool_size=settings.db_pool_size),
+            Database(
+                settings.resolved_database_url(),
+                pool_size=settings.db_pool_size,
+                statement_timeout=settings.statement_timeout,
+            ),
+            authz=authz,
             blobs=open_blob_store(
                 settings.resolved_artifact_store(),
                 s3_endpoint=settings.s3_endpoint,

@@ -40,9 +40,11 @@ def parse_orders(terms: Sequence[str], schema: Schema) -> list[OrderTerm]:
 class SearchService(ServiceBase):
     def _scope(self, conn: Connection, who: Principal, workspace: str) -> list[UUID] | None:
         if workspace == ALL_WORKSPACES:
-            # Until access control lands every workspace is readable: no restriction.
             self.authz.require(who, Action.READ, None)
-            return None
+            readable = self.authz.readable(who)
+            # Only the workspaces the caller may read, so that neither rows nor totals
+            # reveal the others.
+            return None if readable is None else ws_store.ids(conn, readable)
         self.authz.require(who, Action.READ, workspace)
         return [ws_store.get(conn, workspace).id]
 

@@ -22,7 +22,7 @@ from modelreg.blobs import StagedBlob
 from modelreg.domain import names
 from modelreg.domain.entities import FileInfo, Principal, Upload, UploadPart
 from modelreg.errors import FailedPrecondition, InvalidArgument, NotFound
-from modelreg.services.base import Action
+from modelreg.services.base import Action, ServiceBase
 from modelreg.services.files import FileService, check_sha256
 from modelreg.store import uploads as store
 
@@ -32,11 +32,12 @@ MAX_SIZE = 5 << 40
 PRESIGN_TTL = timedelta(minutes=15)
 
 
-class UploadService:
+class UploadService(ServiceBase):
+    """Resumable multipart uploads of one file of a PENDING_REGISTRATION version."""
+
     def __init__(self, files: FileService, part_size: int = DEFAULT_PART_SIZE) -> None:
+        super().__init__(files.db, files.codec, files.authz, files.clock)
         self.files = files
-        self.db = files.db
-        self.clock = files.clock
         self.part_size = part_size
 
     def _get(self, conn: Connection, version_id: UUID, upload_id: UUID) -> Upload:
@@ -61,7 +62,9 @@ class UploadService:
         if not 0 <= size <= MAX_SIZE:
             raise InvalidArgument(f"size must be 0..{MAX_SIZE} bytes", {"field": "size"})
         part_size = max(self.part_size, -(-size // MAX_PARTS))
-        with self.db.write() as conn:
+        what = f"{workspace}/{model}/{ref}/{path}"
+        with self.mutation(who, "upload.start", "upload", what, workspace) as (conn, note):
+            note.after = {"size": size, "sha256": sha256}
             version_id = self.files.version_for(conn, who, workspace, model, ref)
             upload = Upload(uuid.uuid4(), version_id, path, size, sha256, part_size, self.clock())
             store.create(conn, upload)
@@ -205,7 +208,8 @@ class UploadService:
         return info
 
     def abort(self, who: Principal, workspace: str, model: str, ref: str, upload_id: UUID) -> None:
-        with self.db.write() as conn:
+        what = f"{workspace}/{model}/{ref}/{upload_id}"
+        with self.mutation(who, "upload.abort", "upload", what, workspace) as (conn, _):
             version_id = self.files.resolve(conn, who, workspace, model, ref, Action.WRITE)
             self._get(conn, version_id, upload_id)
             store.delete_upload(conn, upload_id)

@@ -74,13 +74,16 @@ class VersionService(ServiceBase):
             new = replace(
                 new, files=tuple(replace(f, path=p) for f, p in zip(new.files, paths, strict=True))
             )
-        with self.db.write() as conn:
+        target = f"{workspace}/{model}"
+        with self.mutation(who, "version.create", "version", target, workspace) as (conn, note):
             ws, model_id = self._model(conn, workspace, model)
             now = self.clock()
             # next_number's UPDATE also locks the model row for the exclusive-tag sweep.
             number = model_store.next_number(conn, model_id, now)
             version_id = store.insert_version(conn, model_id, ws.id, number, new, who.subject, now)
             self.enforce_exclusive(conn, model_id, version_id, list(new.tags))
+            note.target = f"{target}/{number}"
+            note.after = {"id": version_id, "number": number, "status": new.status}
             return store.get_by_id(conn, version_id)
 
     @staticmethod
@@ -121,8 +124,16 @@ class VersionService(ServiceBase):
     def get_by_id(self, who: Principal, version_id: UUID) -> Version:
         with self.db.read() as conn:
             version = store.get_by_id(conn, version_id)
-        self.authz.require(who, Action.READ, version.workspace)
+        self.require_visible(who, version)
         return version
+
+    def require_visible(self, who: Principal, version: Version) -> None:
+        """NOT_FOUND, worded as for a missing id, unless ``who`` may read ``version``: a
+        lookup by id must not reveal which workspace the id belongs to."""
+        if not self.authz.allowed(who, Action.READ, version.workspace):
+            raise VersionNotFound(
+                f"model version {version.id} not found", {"version_id": str(version.id)}
+            )
 
     def list(
         self,
@@ -152,7 +163,8 @@ class VersionService(ServiceBase):
         if isinstance(patch.name, str):
             patch = replace(patch, name=names.version_display_name(patch.name))
         set_keys = [k for k, v in patch.tags.items() if v is not None]
-        with self.db.write() as conn:
+        target = f"{workspace}/{model}/{number}"
+        with self.mutation(who, "version.update", "version", target, workspace) as (conn, note):
             _, model_id = self._model(conn, workspace, model)
             if set_keys:  # the model before the version, as every other writer locks them
                 lifecycle.lock_model(conn, model_id)
@@ -161,13 +173,17 @@ class VersionService(ServiceBase):
             version_id = store.resolve_id(conn, model_id, number, model, lock=True)
             if not isinstance(patch.status, Unset):
                 check_status_move(conn, version_id, number, patch.status, FileOwner.MODEL)
+            before = store.get_by_id(conn, version_id)
             store.update_fields(conn, version_id, patch, self.clock())
             self.enforce_exclusive(conn, model_id, version_id, set_keys)
-            return store.get_by_id(conn, version_id)
+            after = store.get_by_id(conn, version_id)
+            note.diff(before, after)
+            return after
 
     def delete(self, who: Principal, workspace: str, model: str, number: int) -> None:
         workspace = self._check(who, workspace, model, Action.WRITE)
-        with self.db.write() as conn:
+        target = f"{workspace}/{model}/{number}"
+        with self.mutation(who, "version.delete", "version", target, workspace) as (conn, _):
             _, model_id = self._model(conn, workspace, model)
             lifecycle.lock_model(conn, model_id)
             version_id = store.resolve_id(conn, model_id, number, model)

@@ -13,7 +13,7 @@ class WorkspaceService(ServiceBase):
     def create(self, who: Principal, name: str, description: str | None) -> Workspace:
         name = names.workspace_name(name, "name")
         self.authz.require(who, Action.ADMIN, None)
-        with self.db.write() as conn:
+        with self.mutation(who, "workspace.create", "workspace", name, name) as (conn, _):
             return store.create(conn, name, description, self.clock())
 
     def get(self, who: Principal, name: str) -> Workspace:
@@ -23,7 +23,9 @@ class WorkspaceService(ServiceBase):
             return store.get(conn, name)
 
     def list(self, who: Principal, query: PageQuery) -> Page[Workspace]:
-        req, bound = self.page_request(query, "workspaces")
+        readable = self.authz.readable(who)
+        only = None if readable is None else sorted(readable)
+        req, bound = self.page_request(query, "workspaces", only)
         with self.db.read() as conn:
-            items, sl = store.list_page(conn, req)
+            items, sl = store.list_page(conn, req, only)
         return self.to_page(items, sl, req, bound)

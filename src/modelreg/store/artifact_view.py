@@ -93,6 +93,9 @@ def _artifact_conds(q: ArtifactVersionQuery) -> list[ColumnElement[bool]]:
         conds.append(v.workspace_id == _ws_id(q.workspace))
     if q.workspace_id is not None:
         conds.append(v.workspace_id == q.workspace_id)
+    if q.readable is not None:
+        readable = select(workspaces.c.id).where(workspaces.c.name.in_(sorted(q.readable)))
+        conds.append(v.workspace_id.in_(readable.scalar_subquery()))
     if q.artifact_id is not None:
         conds.append(v.artifact_id == q.artifact_id)
     if q.name is not None:
@@ -120,6 +123,9 @@ def _model_conds(q: ArtifactVersionQuery) -> list[ColumnElement[bool]]:
         conds.append(v.workspace_id == _ws_id(q.workspace))
     if q.workspace_id is not None:
         conds.append(v.workspace_id == q.workspace_id)
+    if q.readable is not None:
+        readable = select(workspaces.c.id).where(workspaces.c.name.in_(sorted(q.readable)))
+        conds.append(v.workspace_id.in_(readable.scalar_subquery()))
     if q.artifact_id is not None:
         conds.append(v.model_id == q.artifact_id)
     if q.name is not None:

@@ -11,8 +11,9 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
+from modelreg.errors import DeadlineExceeded
 from modelreg.store.schema import meta
 
 
@@ -59,6 +60,24 @@ def _sqlite_engine(url: str, pool_size: int, begin: str) -> Engine:
     return engine
 
 
+# PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout.
+_QUERY_CANCELED = "57014"
+
+
+@contextmanager
+def _deadline(timeout: float | None) -> Iterator[None]:
+    """Turn a statement cancelled for running too long into DEADLINE_EXCEEDED."""
+    try:
+        yield
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != _QUERY_CANCELED:
+            raise
+        raise DeadlineExceeded(
+            f"a database statement ran longer than {timeout:g} s and was cancelled",
+            {"timeout_seconds": timeout},
+        ) from None
+
+
 class Database:
     """One database, with separate read and write transactions.
 
@@ -68,8 +87,11 @@ class Database:
     PostgreSQL both are the same pooled engine; row locks do the serialising.
     """
 
-    def __init__(self, url: str, pool_size: int = 10) -> None:
+    def __init__(
+        self, url: str, pool_size: int = 10, statement_timeout: float | None = None
+    ) -> None:
         self.url = url
+        self.statement_timeout = statement_timeout
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":
@@ -78,6 +100,12 @@ class Database:
             self._read = _sqlite_engine(url, pool_size, "BEGIN")
             self._write = _sqlite_engine(url, 1, "BEGIN IMMEDIATE")
         else:
+            # The server cancels a statement running past the timeout (DEADLINE_EXCEEDED),
+            # so no request holds a worker and a connection indefinitely.
+            options = {}
+            if statement_timeout is not None:
+                ms = max(1, int(statement_timeout * 1000))
+                options["connect_args"] = {"options": f"-c statement_timeout={ms}"}
             self._read = self._write = create_engine(
                 url,
                 pool_size=pool_size,
@@ -85,18 +113,19 @@ class Database:
                 pool_pre_ping=True,
                 json_serializer=_json_dumps,
                 json_deserializer=orjson.loads,
+                **options,
             )
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only transaction."""
-        with self._read.begin() as conn:
+        with _deadline(self.statement_timeout), self._read.begin() as conn:
             yield conn
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A transaction that commits on exit and rolls back on any exception."""
-        with self._write.begin() as conn:
+        with _deadline(self.statement_timeout), self._write.begin() as conn:
             yield conn
 
     def ping(self) -> bool:

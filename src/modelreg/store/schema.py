@@ -387,3 +387,70 @@ mlflow_artifacts = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_mlflow_artifacts_sha256", "sha256"),
 )
+
+# --- access control: subjects, API tokens, workspace roles, the audit log -----------------
+
+# Users and service accounts, named like the TrueFoundry page's created_by_subject.
+subjects = Table(
+    "subjects",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("admin", Boolean, nullable=False, server_default=false()),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("name"),
+    CheckConstraint("kind IN ('user', 'service_account')", name="kind"),
+)
+
+# Only the SHA-256 of each secret is kept (see domain.access.token_hash); every request
+# finds its token through the unique index on it.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("subject_id", Uuid, ForeignKey("subjects.id", ondelete="CASCADE"), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("prefix", String(16), nullable=False),
+    # Space-separated scope names.
+    Column("scopes", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+    # Requests per minute; NULL means the server's default.
+    Column("rate_limit", Integer),
+    UniqueConstraint("hash"),
+    Index("ix_api_tokens_subject", "subject_id", "created_at", "id"),
+)
+
+workspace_members = Table(
+    "workspace_members",
+    metadata,
+    Column("workspace_id", Uuid, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("subject_id", Uuid, ForeignKey("subjects.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(16), nullable=False),
+    PrimaryKeyConstraint("workspace_id", "subject_id"),
+    # A principal's roles are loaded with its token on every request.
+    Index("ix_workspace_members_subject", "subject_id"),
+    CheckConstraint("role IN ('viewer', 'editor', 'owner')", name="role"),
+)
+
+# One row per mutation, written in the mutation's own transaction. Names, not foreign
+# keys: the log outlives what it describes.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    # uuid7: time-ordered, the keyset tiebreak after ``at``.
+    Column("id", Uuid, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(256), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("workspace", String(36)),
+    Column("object_type", String(32), nullable=False),
+    Column("object", String(1024), nullable=False),
+    Column("request_id", String(128)),
+    Column("before", JSONDoc),
+    Column("after", JSONDoc),
+    Index("ix_audit_events_at", "at", "id"),
+    Index("ix_audit_events_ws_at", "workspace", "at", "id"),
+)

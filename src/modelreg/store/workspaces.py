@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import Connection, Row, insert, select
 from uuid_utils.compat import uuid7
@@ -37,6 +39,22 @@ def get(conn: Connection, name: str) -> Workspace:
     return _ws(row)
 
 
-def list_page(conn: Connection, req: PageRequest) -> tuple[list[Workspace], Slice]:
-    sl = paginate(conn, select(workspaces), [(workspaces.c.name, False)], req)
+def ids(conn: Connection, names: Iterable[str]) -> list[UUID]:
+    """The ids of the named workspaces that exist."""
+    wanted = list(names)
+    if not wanted:
+        return []
+    return list(
+        conn.execute(select(workspaces.c.id).where(workspaces.c.name.in_(wanted))).scalars()
+    )
+
+
+def list_page(
+    conn: Connection, req: PageRequest, only: Iterable[str] | None = None
+) -> tuple[list[Workspace], Slice]:
+    """Workspaces by name; only those named in ``only`` when given."""
+    stmt = select(workspaces)
+    if only is not None:
+        stmt = stmt.where(workspaces.c.name.in_(list(only)))
+    sl = paginate(conn, stmt, [(workspaces.c.name, False)], req)
     return [_ws(r) for r in sl.rows], sl

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from modelreg.api.deps import Caller, Svc
 from modelreg.api.errors import error_response
+from modelreg.api.limits import streamed_body
 from modelreg.api.routes.common import errors_doc, receive
 from modelreg.api.schemas.artifacts import ArtifactVersionOut
 from modelreg.api.schemas.versions import VersionOut
@@ -84,6 +85,7 @@ def build_router(
         responses=errors_doc(404, 409),
         openapi_extra=RAW_BODY,
     )
+    @streamed_body
     async def upload_file(
         request: Request,
         name_or_id: NameOrId,

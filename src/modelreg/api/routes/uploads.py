@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from modelreg.api.deps import Caller, Svc
+from modelreg.api.limits import streamed_body
 from modelreg.api.routes.common import errors_doc, receive
 from modelreg.api.routes.files import RAW_BODY, FileOut, NameOrId, Ref
 from modelreg.api.schemas.versions import FileDeclIn
@@ -106,6 +107,7 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
         responses=errors_doc(404, 409),
         openapi_extra=RAW_BODY,
     )
+    @streamed_body
     async def put_part(request: Request, part: Part, svc: Svc) -> PartOut:
         """One part's raw bytes: exactly part_size, except the last; re-sending replaces."""
         expected = await run_in_threadpool(svc.uploads.check_part, *part)

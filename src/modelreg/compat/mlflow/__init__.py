@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from modelreg.compat.mlflow import artifacts, models, versions
-from modelreg.compat.mlflow.errors import MlflowRoute, mlflow_error
+from modelreg.compat.mlflow.errors import MlflowRoute, mlflow_error, to_response
 
 PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
 MLFLOW_PATHS = ("/api/2.0/mlflow/", "/api/2.0/mlflow-artifacts/")
@@ -38,6 +38,9 @@ def _unknown_endpoint() -> APIRouter:
 
 def install(app: FastAPI) -> None:
     """Mount the MLflow surface on ``app``."""
+    shapes = app.state.error_shapes = getattr(app.state, "error_shapes", {})
+    for prefix in (*PREFIXES, "/api/2.0/mlflow-artifacts", "/api/3.0/mlflow"):
+        shapes[prefix] = to_response
     for prefix in PREFIXES:
         public = prefix == PREFIXES[0]  # the ajax-api twin is the same API: document it once
         for router, tag in (

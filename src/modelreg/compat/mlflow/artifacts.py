@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from modelreg.api.limits import streamed_body
 from modelreg.api.routes.common import receive
 from modelreg.compat.mlflow.common import ERRORS, Caller, Svc, answer
 from modelreg.compat.mlflow.errors import MlflowRoute
@@ -47,6 +48,7 @@ def build_router() -> APIRouter:
             }
         },
     )
+    @streamed_body
     async def upload_artifact(
         request: Request, path: ArtifactPath, svc: Svc, who: Caller
     ) -> Response:
