@@ -114,7 +114,7 @@ def servers(workdir: Path) -> Iterator[list[Target]]:
     cmds = {
         "modelreg": [
             str(modelreg), "serve", "--host", "127.0.0.1", "--port", str(mp),
-            "--data-dir", str(workdir / "modelreg"), "--log-level", "warning",
+            "--data-dir", str(workdir / "modelreg"), "--log-level", "warning", "--no-auth",
         ],
         "mlflow": [
             str(mlflow_executable()), "server", "--host", "127.0.0.1", "--port", str(fp),

@@ -257,7 +257,13 @@ def _free_port() -> int:
 def http_server(url: str, log: Path) -> Iterator[str]:
     """uvicorn on 127.0.0.1 serving ``url``; stopped (TERM, then KILL) on exit."""
     port = _free_port()
-    env = {**os.environ, "MODELREG_DATABASE_URL": url, "MODELREG_LOG_LEVEL": "warning"}
+    # Without authentication: its per-request cost is bench/auth.py's measure.
+    env = {
+        **os.environ,
+        "MODELREG_DATABASE_URL": url,
+        "MODELREG_LOG_LEVEL": "warning",
+        "MODELREG_NO_AUTH": "true",
+    }
     cmd = [
         sys.executable,
         "-m",
