@@ -122,8 +122,7 @@ class FileService(ServiceBase):
         """Fail fast, before any byte is read: bad path, missing or non-pending version."""
         path = names.artifact_path(path)
         with self.db.read() as conn:
-            version_id = self.resolve(conn, who, workspace, model, ref, Action.WRITE, owner)
-            self._require_pending(conn, version_id, ref, owner)
+            self.version_for(conn, who, workspace, model, ref, owner)
         return path
 
     def stage(self) -> StagedBlob:
