@@ -33,6 +33,7 @@ from modelreg.services.versions import VersionService, check_status_move
 from modelreg.store import artifact_view as view_store
 from modelreg.store import artifacts as store
 from modelreg.store import models as model_store
+from modelreg.store import uploads as upload_store
 from modelreg.store import versions as version_store
 from modelreg.store import workspaces as ws_store
 
@@ -186,7 +187,13 @@ class ArtifactService(ServiceBase):
             if not isinstance(patch.status, Unset):
                 check_status_move(conn, version_id, number, patch.status, FileOwner.ARTIFACT)
             store.update_version(conn, version_id, patch, self.clock())
-            return store.get_version(conn, version_id)
+            dropped = []
+            if patch.status is VersionStatus.FAILED_REGISTRATION:
+                dropped = upload_store.delete_of_version(conn, version_id)
+            updated = store.get_version(conn, version_id)
+        if dropped and self.versions.on_uploads_dropped is not None:
+            self.versions.on_uploads_dropped(dropped)
+        return updated
 
     def delete_version(self, who: Principal, workspace: str, name: str, number: int) -> None:
         """Delete a version; its number is never handed out again."""

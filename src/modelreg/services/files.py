@@ -26,6 +26,7 @@ from modelreg.store import artifacts as artifact_store
 from modelreg.store import files as store
 from modelreg.store import lifecycle
 from modelreg.store import models as model_store
+from modelreg.store import uploads as upload_store
 from modelreg.store import versions as version_store
 from modelreg.store import workspaces as ws_store
 
@@ -52,6 +53,7 @@ class FileService(ServiceBase):
         self.versions = versions
         self.artifacts = artifacts
         self._blobs = blobs
+        versions.on_uploads_dropped = self.drop_parts
 
     @property
     def blobs(self) -> BlobStore:
@@ -109,6 +111,28 @@ class FileService(ServiceBase):
         version_id = self.resolve(conn, who, workspace, name, ref, Action.WRITE, owner)
         self._require_pending(conn, version_id, ref, owner)
         return version_id
+
+    def fail(
+        self, conn: Connection, version_id: UUID, message: str, owner: FileOwner = MODEL
+    ) -> list[UUID]:
+        """Inside a write transaction: mark a PENDING_REGISTRATION version
+        FAILED_REGISTRATION with ``message`` and remove its open uploads (the ids, whose
+        parts :meth:`drop_parts` deletes after the commit). A version in any other status
+        is left alone (a READY version's files are already frozen)."""
+        if store.status_of(conn, version_id, owner) is not VersionStatus.PENDING_REGISTRATION:
+            return []
+        store.set_status(
+            conn, version_id, VersionStatus.FAILED_REGISTRATION, self.clock(), owner, message
+        )
+        return upload_store.delete_of_version(conn, version_id)
+
+    def drop_parts(self, upload_ids: builtins.list[UUID]) -> None:
+        """Delete the parts of uploads whose rows are gone (if this fails, gc removes
+        them later)."""
+        if self._blobs is None:
+            return
+        for upload_id in upload_ids:
+            self._blobs.delete_parts(str(upload_id))
 
     def check_upload(
         self,

@@ -187,10 +187,15 @@ class UploadService(ServiceBase):
         if staged.size != upload.size or staged.sha256() != upload.sha256:
             received = {"size": staged.size, "sha256": staged.sha256()}
             staged.discard()
-            self._remove(upload_id)
+            message = (
+                f"upload of {upload.path!r} failed: its parts have size {received['size']} "
+                f"and sha256 {received['sha256']}, not the declared size {upload.size} and "
+                f"sha256 {upload.sha256}"
+            )
+            self._fail(who, workspace, model, ref, upload, message)
             raise InvalidArgument(
                 "checksum mismatch: the parts received do not add up to the size and sha256 "
-                "declared; the upload was removed",
+                "declared; the upload was removed and the version marked FAILED_REGISTRATION",
                 {
                     "field": "sha256",
                     "expected": {"size": upload.size, "sha256": upload.sha256},
@@ -208,14 +213,33 @@ class UploadService(ServiceBase):
         return info
 
     def abort(self, who: Principal, workspace: str, model: str, ref: str, upload_id: UUID) -> None:
-        what = f"{workspace}/{model}/{ref}/{upload_id}"
-        with self.mutation(who, "upload.abort", "upload", what, workspace) as (conn, _):
-            version_id = self.files.resolve(conn, who, workspace, model, ref, Action.WRITE)
-            self._get(conn, version_id, upload_id)
-            store.delete_upload(conn, upload_id)
-        self.files.blobs.delete_parts(str(upload_id))
+        """Remove the upload and its parts; a PENDING_REGISTRATION version is marked
+        FAILED_REGISTRATION ("upload of '<path>' aborted") and its other open uploads go
+        too. Aborting an upload of a version already READY or FAILED only cleans up."""
+        self._fail(who, workspace, model, ref, upload_id, None)
 
-    def _remove(self, upload_id: UUID) -> None:
-        with self.db.write() as conn:
+    def _fail(
+        self,
+        who: Principal,
+        workspace: str,
+        model: str,
+        ref: str,
+        upload: Upload | UUID,
+        message: str | None,
+    ) -> None:
+        """One transaction: remove the upload and fail its version (``message``, or "aborted"
+        when None); then the parts of every upload removed."""
+        upload_id = upload if isinstance(upload, UUID) else upload.id
+        action = "upload.abort" if message is None else "upload.fail"
+        what = f"{workspace}/{model}/{ref}/{upload_id}"
+        with self.mutation(who, action, "upload", what, workspace) as (conn, note):
+            version_id = self.files.resolve(
+                conn, who, workspace, model, ref, Action.WRITE, lock=True
+            )
+            found = self._get(conn, version_id, upload_id)
             store.delete_upload(conn, upload_id)
-        self.files.blobs.delete_parts(str(upload_id))
+            if message is None:
+                message = f"upload of {found.path!r} aborted"
+            dropped = [upload_id, *self.files.fail(conn, version_id, message)]
+            note.after = {"path": found.path, "status_message": message}
+        self.files.drop_parts(dropped)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from uuid import UUID
 
@@ -27,6 +28,7 @@ from modelreg.services.search import parse_filter
 from modelreg.store import files as file_store
 from modelreg.store import lifecycle
 from modelreg.store import models as model_store
+from modelreg.store import uploads as upload_store
 from modelreg.store import versions as store
 from modelreg.store import workspaces as ws_store
 
@@ -47,6 +49,11 @@ def check_status_move(
 
 
 class VersionService(ServiceBase):
+    #: Called after a commit that removed uploads (a version marked FAILED_REGISTRATION)
+    #: with their ids, to delete their parts: this service has no blob store, the file
+    #: service that has one sets it. Parts it misses are garbage that gc removes.
+    on_uploads_dropped: Callable[[list[UUID]], None] | None = None
+
     def _model(self, conn: Connection, workspace: str, model: str) -> tuple[Workspace, UUID]:
         ws = ws_store.get(conn, workspace)
         return ws, model_store.resolve_id(conn, ws, model)
@@ -176,9 +183,15 @@ class VersionService(ServiceBase):
             before = store.get_by_id(conn, version_id)
             store.update_fields(conn, version_id, patch, self.clock())
             self.enforce_exclusive(conn, model_id, version_id, set_keys)
+            # A failed version takes no more files: its open uploads go with the change.
+            dropped = []
+            if patch.status is VersionStatus.FAILED_REGISTRATION:
+                dropped = upload_store.delete_of_version(conn, version_id)
             after = store.get_by_id(conn, version_id)
             note.diff(before, after)
-            return after
+        if dropped and self.on_uploads_dropped is not None:
+            self.on_uploads_dropped(dropped)
+        return after
 
     def delete(self, who: Principal, workspace: str, model: str, number: int) -> None:
         workspace = self._check(who, workspace, model, Action.WRITE)

@@ -82,12 +82,19 @@ def status_of(conn: Connection, version_id: UUID, owner: FileOwner) -> VersionSt
 
 
 def set_status(
-    conn: Connection, version_id: UUID, status: VersionStatus, now: datetime, owner: FileOwner
+    conn: Connection,
+    version_id: UUID,
+    status: VersionStatus,
+    now: datetime,
+    owner: FileOwner,
+    message: str | None = None,
 ) -> None:
+    """Set a version's status (and, when given, its status_message)."""
     table = _TABLES[owner][0]
-    conn.execute(
-        update(table).where(table.c.id == version_id).values(status=status.value, updated_at=now)
-    )
+    values: dict[str, object] = {"status": status.value, "updated_at": now}
+    if message is not None:
+        values["status_message"] = message
+    conn.execute(update(table).where(table.c.id == version_id).values(**values))
 
 
 def declared_files(conn: Connection, version_id: UUID, owner: FileOwner) -> list[FileInfo]:

@@ -41,6 +41,28 @@ def delete_upload(conn: Connection, upload_id: UUID) -> bool:
     return conn.execute(delete(uploads).where(uploads.c.id == upload_id)).rowcount > 0
 
 
+def of_version(conn: Connection, version_id: UUID) -> list[Upload]:
+    """A version's open uploads, oldest first (without their parts)."""
+    u = uploads.c
+    rows = conn.execute(
+        select(uploads).where(u.version_id == version_id).order_by(u.created_at, u.id)
+    )
+    return [
+        Upload(r.id, r.version_id, r.path, r.size, r.sha256, r.part_size, r.created_at)
+        for r in rows
+    ]
+
+
+def delete_of_version(conn: Connection, version_id: UUID) -> list[UUID]:
+    """Remove every open upload of a version; the ids removed (their parts are the
+    caller's to delete from the blob store)."""
+    u = uploads.c
+    ids = list(conn.execute(select(u.id).where(u.version_id == version_id)).scalars())
+    if ids:
+        conn.execute(delete(uploads).where(u.id.in_(ids)))
+    return ids
+
+
 def created_before(conn: Connection, cutoff: datetime) -> list[UUID]:
     u = uploads.c
     return list(conn.execute(select(u.id).where(u.created_at < cutoff)).scalars())

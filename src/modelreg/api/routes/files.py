@@ -99,7 +99,9 @@ def build_router(
         ] = None,
     ) -> FileOut:
         """Upload one file (raw body, streamed to disk while hashed) to a version that is
-        still PENDING_REGISTRATION; with X-Checksum-Sha256 a mismatch stores nothing."""
+        still PENDING_REGISTRATION; with X-Checksum-Sha256 a mismatch is 400, stores
+        nothing and leaves the version PENDING_REGISTRATION: simply retry the PUT. (A
+        multipart upload that fails its checksum fails the version instead.)"""
         if x_checksum_sha256 is not None:
             check_sha256(x_checksum_sha256)
         path = await run_in_threadpool(

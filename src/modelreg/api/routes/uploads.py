@@ -127,15 +127,20 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
     def complete_upload(
         name_or_id: NameOrId, version: Ref, upload_id: UploadId, ws: Ws, svc: Svc, who: Caller
     ) -> FileOut:
-        """Verify size and sha256 over all parts and record the file (400 and the upload
-        removed on a mismatch; 409 naming the parts still missing)."""
+        """Verify size and sha256 over all parts and record the file; 409 naming the parts
+        still missing. On a mismatch: 400 INVALID_ARGUMENT, the upload and its parts are
+        removed and the version is marked FAILED_REGISTRATION with a status_message naming
+        the path and both checksums (push the files again as a new version)."""
         return FileOut.of(svc.uploads.complete(who, ws, name_or_id, version, upload_id))
 
     @router.delete("/uploads/{upload_id}", status_code=204, responses=errors_doc(404))
     def abort_upload(
         name_or_id: NameOrId, version: Ref, upload_id: UploadId, ws: Ws, svc: Svc, who: Caller
     ) -> Response:
-        """Abort: the upload and its parts are removed."""
+        """Abort: the upload and its parts are removed, and a PENDING_REGISTRATION version
+        is marked FAILED_REGISTRATION ("upload of '<path>' aborted"; its other open
+        uploads go too), so no partial version is ever visible. A FAILED_REGISTRATION
+        version takes no more files or uploads (409)."""
         svc.uploads.abort(who, ws, name_or_id, version, upload_id)
         return Response(status_code=204)
 
