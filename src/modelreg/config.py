@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     port: int = Field(8080, ge=0, le=65535, description="Port the server listens on.")
     workers: int = Field(1, ge=1, le=64, description="Server processes (uvicorn workers).")
     db_pool_size: int = Field(10, ge=1, le=200, description="Connections per server process.")
+    version_cache_size: int = Field(
+        20_000,
+        ge=0,
+        le=10_000_000,
+        description="Loaded versions each server process keeps for searches and lists "
+        "(a few KB each), checked against the database's revision on every read; 0 disables.",
+    )
     default_page_size: int = Field(50, ge=1, le=1000, description="Page size when none is given.")
     log_level: str = Field("info", description="uvicorn log level.")
     no_auth: bool = Field(

@@ -60,6 +60,7 @@ class Services:
                 settings.resolved_database_url(),
                 pool_size=settings.db_pool_size,
                 statement_timeout=settings.statement_timeout,
+                version_cache_size=settings.version_cache_size,
             ),
             authz=authz,
             blobs=open_blob_store(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TypeVar
 from uuid import UUID
 
@@ -91,7 +92,7 @@ class SearchService(ServiceBase):
             query,
             "versions",
             VERSION_SCHEMA,
-            store.search_versions,
+            partial(store.search_versions, cache=self.db.version_cache),
         )
 
     def models(

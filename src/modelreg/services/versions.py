@@ -160,7 +160,9 @@ class VersionService(ServiceBase):
         with self.db.read() as conn:
             _, model_id = self._model(conn, workspace, model)
             req, bound = self.page_request(query, "versions", model_id, filt, sort)
-            items, sl = store.list_page(conn, model_id, filt, sort, req, hydrate)
+            items, sl = store.list_page(
+                conn, model_id, filt, sort, req, hydrate, self.db.version_cache
+            )
         return self.to_page(items, sl, req, bound)
 
     def update(

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from modelreg.errors import DeadlineExceeded
 from modelreg.store.schema import meta
+from modelreg.store.version_cache import VersionCache
 
 
 def _json_dumps(value: Any) -> str:
@@ -88,10 +89,16 @@ class Database:
     """
 
     def __init__(
-        self, url: str, pool_size: int = 10, statement_timeout: float | None = None
+        self,
+        url: str,
+        pool_size: int = 10,
+        statement_timeout: float | None = None,
+        version_cache_size: int = 20_000,
     ) -> None:
         self.url = url
         self.statement_timeout = statement_timeout
+        # Loaded versions by (id, revision), for read transactions (store/version_cache.py).
+        self.version_cache = VersionCache(version_cache_size)
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":

@@ -139,6 +139,10 @@ versions = Table(
     Column("deployment_job_state", JSONDoc),
     # Files declared on create ([{path, size, sha256}]), checked by finalize.
     Column("declared_files", JSONDoc),
+    # Bumped by database triggers (migration 0010) on any change to the row or to its tags,
+    # params, metrics, links or aliases: the key of the servers' version cache. A future
+    # SQLite batch migration that recreates this table must recreate those triggers.
+    Column("revision", BigInteger, nullable=False, server_default="0"),
     UniqueConstraint("model_id", "number"),
     CheckConstraint(
         "status IN ('PENDING_REGISTRATION', 'READY', 'FAILED_REGISTRATION')", name="status"

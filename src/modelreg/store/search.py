@@ -17,6 +17,7 @@ from modelreg.store import versions as version_store
 from modelreg.store.filters import ModelTarget, OrderTerm, RareProbe, VersionTarget
 from modelreg.store.paging import Slice, paginate
 from modelreg.store.schema import models, versions
+from modelreg.store.version_cache import VersionCache
 
 _NULLABLE_ORDER = {"description", "run_id", "run_link", "source", "display_name"}
 
@@ -72,11 +73,12 @@ def search_versions(
     node: Node | None,
     order: Sequence[OrderTerm],
     req: PageRequest,
+    cache: VersionCache | None = None,
 ) -> tuple[list[Version], Slice]:
     """Versions matching ``node`` in the given workspaces (None: all), in ``order`` then
-    name ASC, version DESC, id DESC."""
+    name ASC, version DESC, id DESC; unchanged ones from ``cache`` (read transactions only)."""
     target = VersionTarget(conn.dialect.name, _rare_probe(conn))
-    stmt = version_store.base_query(True)
+    stmt = version_store.key_query()
     if workspace_ids is not None:
         stmt = stmt.where(_unselective(conn, versions.c.workspace_id.in_(workspace_ids)))
     if node is not None:
@@ -93,7 +95,7 @@ def search_versions(
     cols = _order(target, order, tiebreak)
     cols.append((versions.c.id, True))
     sl = paginate(conn, stmt, cols, req)
-    return version_store.load_versions(conn, sl.rows, True), sl
+    return version_store.load_page(conn, sl.rows, True, cache), sl
 
 
 def search_models(

@@ -48,6 +48,7 @@ from modelreg.store.schema import (
     versions,
     workspaces,
 )
+from modelreg.store.version_cache import VersionCache
 
 workspace_name = workspaces.c.name
 SORT_KEYS = ("number", "name", "created", "updated")
@@ -71,6 +72,16 @@ def base_query(hydrate: bool) -> Select[Any]:
         # model_name is the version's copy of its model's name; the join stays for filters
         # on model fields (card.*).
         select(*cols, workspaces.c.name.label("workspace"))
+        .join(models, models.c.id == versions.c.model_id)
+        .join(workspaces, workspaces.c.id == versions.c.workspace_id)
+    )
+
+
+def key_query() -> Select[Any]:
+    """base_query's joins selecting only what a cached page needs: id and revision (see
+    load_page). Its rows are narrow, so finding a page costs little beyond the index scan."""
+    return (
+        select(versions.c.id, versions.c.revision)
         .join(models, models.c.id == versions.c.model_id)
         .join(workspaces, workspaces.c.id == versions.c.workspace_id)
     )
@@ -121,6 +132,9 @@ def _metrics_query(dialect: str) -> Select[Any]:
 _DIALECTS = ("sqlite", "postgresql")
 _CHILDREN = {(d, h): _children_query(d, h) for d in _DIALECTS for h in (True, False)}
 _METRICS = {d: _metrics_query(d) for d in _DIALECTS}
+_BY_IDS = {
+    (d, h): base_query(h).where(in_ids(d, versions.c.id)) for d in _DIALECTS for h in (True, False)
+}
 
 
 def _owner_lookup(ids: Sequence[UUID]) -> dict[Any, UUID]:
@@ -240,6 +254,33 @@ def load_versions(conn: Connection, rows: Sequence[Row[Any]], hydrate: bool) -> 
     return out
 
 
+def load_page(
+    conn: Connection, keys: Sequence[Row[Any]], hydrate: bool, cache: VersionCache | None
+) -> list[Version]:
+    """The Versions of ``keys`` (rows of key_query: id, revision), in their order: from
+    ``cache`` where the revision is unchanged, the others loaded in one batch and cached.
+
+    Pass a cache only inside a read transaction (see store/version_cache.py). A version
+    deleted since ``keys`` were read (PostgreSQL reads each statement afresh) is left out.
+    """
+    if not keys:
+        return []
+    wanted: list[tuple[UUID, int]] = [(r.id, r.revision) for r in keys]
+    found = cache.get_many(wanted, hydrate) if cache is not None else {}
+    missing = [version_id for version_id, _ in wanted if version_id not in found]
+    if missing:
+        dialect = conn.dialect.name
+        rows = conn.execute(_BY_IDS[dialect, hydrate], {"ids": ids_value(dialect, missing)}).all()
+        loaded = load_versions(conn, rows, hydrate)
+        if cache is not None:
+            # The revision read with each row, before its children: the data is at least
+            # that new, which is what makes the entry safe (version_cache's docstring).
+            revision = rows[0]._fields.index("revision") if rows else 0
+            cache.put_many(((r[revision], v) for r, v in zip(rows, loaded, strict=True)), hydrate)
+        found.update((v.id, v) for v in loaded)
+    return [found[version_id] for version_id, _ in wanted if version_id in found]
+
+
 _ROW_FIELDS = (
     "id", "model_id", "model_name", "workspace", "number", "name", "description", "source",
     "run_id", "run_link", "status", "status_message", "created_by", "created_at",
@@ -348,9 +389,10 @@ def list_page(
     sort: SortKey,
     req: PageRequest,
     hydrate: bool,
+    cache: VersionCache | None = None,
 ) -> tuple[list[Version], Slice]:
     v = versions.c
-    stmt = base_query(hydrate).where(v.model_id == model_id)
+    stmt = key_query().where(v.model_id == model_id)
     if filt.number is not None:
         stmt = stmt.where(v.number == filt.number)
     if filt.status is not None:
@@ -369,7 +411,7 @@ def list_page(
         stmt = stmt.where(v.created_at < filt.created_before)
     order = [(_SORT_COLUMNS[sort.name], sort.descending), (v.id, sort.descending)]
     sl = paginate(conn, stmt, order, req)
-    return load_versions(conn, sl.rows, hydrate), sl
+    return load_page(conn, sl.rows, hydrate, cache), sl
 
 
 def update_fields(conn: Connection, version_id: UUID, patch: VersionPatch, now: datetime) -> None:
