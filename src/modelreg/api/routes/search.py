@@ -16,7 +16,7 @@ from modelreg.query.paging import MAX_PAGE_SIZE
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
 
-def search_query(
+async def search_query(
     filter: Annotated[
         str | None,
         Query(max_length=MAX_FILTER_LENGTH, description="e.g. tags.env = 'prod'"),

@@ -18,7 +18,7 @@ from modelreg.services import Services
 __all__ = ["Caller", "Svc", "Ws"]
 
 
-def mlflow_workspace(
+async def mlflow_workspace(
     x_mlflow_workspace: Annotated[
         str | None,
         Header(
