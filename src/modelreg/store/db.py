@@ -113,7 +113,7 @@ class Database:
             if statement_timeout is not None:
                 ms = max(1, int(statement_timeout * 1000))
                 options["connect_args"] = {"options": f"-c statement_timeout={ms}"}
-            self._read = self._write = create_engine(
+            self._write = create_engine(
                 url,
                 pool_size=pool_size,
                 max_overflow=pool_size,
@@ -122,10 +122,15 @@ class Database:
                 json_deserializer=orjson.loads,
                 **options,
             )
+            # Reads run in autocommit: under READ COMMITTED every statement takes its own
+            # snapshot anyway, so a read "transaction" only added a BEGIN and a COMMIT round
+            # trip to each request. Same pool; psycopg switches the mode client-side.
+            self._read = self._write.execution_options(isolation_level="AUTOCOMMIT")
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read-only transaction."""
+        """A read-only transaction (on PostgreSQL, READ COMMITTED statements in autocommit,
+        which is what a read transaction at that level guarantees too)."""
         with _deadline(self.statement_timeout), self._read.begin() as conn:
             yield conn
 
