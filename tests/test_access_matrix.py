@@ -94,6 +94,7 @@ def _file_rules(version: str) -> dict[str, Rule]:
         f"POST {version}/uploads": Rule(
             WRITE, json={"path": "u2.bin", "size": 5, "sha256": PART_SHA}, version="2"
         ),
+        f"GET {version}/uploads": Rule(READ, version="2"),
         f"GET {u}": Rule(READ, version="2"),
         f"PUT {u}/parts/{{number}}": Rule(WRITE, content=PART, version="2"),
         f"POST {u}/parts/{{number}}/url": Rule(SIGNED, version="2"),

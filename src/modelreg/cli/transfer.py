@@ -75,32 +75,73 @@ def push(
     create: Annotated[
         bool, typer.Option("--create/--no-create", help="Register the model if it is new.")
     ] = True,
+    version: Annotated[
+        int | None,
+        typer.Option(
+            "--version",
+            min=1,
+            help="Resume this PENDING_REGISTRATION version: send only the files and parts "
+            "the server lacks, then finalize.",
+        ),
+    ] = None,
     quiet: Quiet = False,
     as_json: AsJson = False,
 ) -> None:
     """Register a folder (or a file) as a new version: every file is checksummed,
-    streamed up, and verified by the server before the version becomes READY."""
+    streamed up (large ones in resumable parts), and verified by the server before the
+    version becomes READY. An interrupted push says how to resume it."""
+    from modelreg.client import PushInterrupted
+
+    started: list[int] = []
     with client_of(ctx) as c, progress_bar(f"push {model}", quiet) as progress:
-        v = c.push(
-            path,
-            model,
-            workspace=workspace,
-            description=description,
-            metrics=metrics_of(metric),
-            params=key_values(param, "--param"),
-            tags=key_values(tag, "--tag"),
-            alias=alias,
-            run_id=run_id,
-            source=source,
-            create_model=create,
-            progress=progress,
-        )
+        try:
+            v = c.push(
+                path,
+                model,
+                workspace=workspace,
+                version=version,
+                description=description,
+                metrics=metrics_of(metric),
+                params=key_values(param, "--param"),
+                tags=key_values(tag, "--tag"),
+                alias=alias,
+                run_id=run_id,
+                source=source,
+                create_model=create,
+                progress=progress,
+                on_version=lambda pending: started.append(pending["number"]),
+            )
+        except (PushInterrupted, KeyboardInterrupt) as exc:
+            if started:
+                _say_how_to_resume(path, model, workspace, started[0], alias)
+            if isinstance(exc, KeyboardInterrupt):
+                raise typer.Exit(130) from exc
+            raise
     if as_json:
         output.print_json(v)
         return
     sizes = [int(f["size"]) for f in v.get("files", [])]
     at = f" @{alias}" if alias else ""
     output.say(f"pushed {v['fqn']}{at}: {len(sizes)} files, {output.human_size(sum(sizes))}")
+
+
+def _say_how_to_resume(
+    path: Path, model: str, workspace: str, number: int, alias: str | None
+) -> None:
+    """On stderr: the version is still pending, and the command that finishes it."""
+    import shlex
+
+    args = ["modelreg", "push", str(path), "--model", model]
+    if workspace != "default":
+        args += ["--workspace", workspace]
+    if alias is not None:
+        args += ["--alias", alias]
+    args += ["--version", str(number)]
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"version {number} of {model} stays PENDING_REGISTRATION; resume with:\n  "
+        + shlex.join(args),
+        markup=False,
+    )
 
 
 def pull(

@@ -20,6 +20,7 @@ from modelreg.client._pager import Page, Pager
 from modelreg.client.client import Client
 from modelreg.client.refs import VersionRef, parse_ref
 from modelreg.client.transfer import Progress
+from modelreg.client.uploads import PushInterrupted
 
 __all__ = [
     "DEFAULT_URL",
@@ -29,6 +30,7 @@ __all__ = [
     "Page",
     "Pager",
     "Progress",
+    "PushInterrupted",
     "VersionRef",
     "parse_ref",
 ]

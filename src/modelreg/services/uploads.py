@@ -88,6 +88,16 @@ class UploadService(ServiceBase):
             upload = self._get(conn, version_id, upload_id)
         return self._with_parts(upload)
 
+    def list_open(
+        self, who: Principal, workspace: str, model: str, ref: str, owner: FileOwner = MODEL
+    ) -> list[Upload]:
+        """The version's open uploads, oldest first, each with the parts received (how a
+        client that lost its upload ids resumes)."""
+        with self.db.read() as conn:
+            version_id = self.files.resolve(conn, who, workspace, model, ref, Action.READ, owner)
+            uploads = store.of_version(conn, version_id, owner)
+        return [self._with_parts(u) for u in uploads]
+
     def check_part(
         self,
         who: Principal,

@@ -51,6 +51,7 @@ class UploadOut(BaseModel):
     upload_id: UUID
     path: str
     size: int
+    sha256: str
     part_size: int
     parts: list[PartOut]
 
@@ -60,9 +61,14 @@ class UploadOut(BaseModel):
             upload_id=u.id,
             path=u.path,
             size=u.size,
+            sha256=u.sha256,
             part_size=u.part_size,
             parts=[PartOut(number=p.number, size=p.size) for p in u.parts],
         )
+
+
+class UploadList(BaseModel):
+    items: list[UploadOut]
 
 
 def _members(svc: Services, files: list[FileOut]) -> list[archive.Member]:
@@ -103,6 +109,15 @@ def build_router(
             who, ws, name_or_id, version, body.path, body.size, body.sha256, owner
         )
         return UploadStarted(upload_id=u.id, part_size=u.part_size)
+
+    @router.get("/uploads", responses=errors_doc(404))
+    def list_uploads(
+        name_or_id: NameOrId, version: Ref, ws: Ws, svc: Svc, who: Caller
+    ) -> UploadList:
+        """The version's open uploads, oldest first, each with the parts received so far:
+        a client that lost its upload ids resumes from here."""
+        found = svc.uploads.list_open(who, ws, name_or_id, version, owner)
+        return UploadList(items=[UploadOut.of(u) for u in found])
 
     @router.get("/uploads/{upload_id}", responses=errors_doc(404))
     def get_upload(
