@@ -12,11 +12,15 @@ from modelreg import errors
 from modelreg.client._http import DEFAULT_WORKSPACE, Json
 from modelreg.client.lifecycle import LifecycleApi
 from modelreg.client.models import ModelsApi
-from modelreg.client.uploads import MULTIPART_THRESHOLD, UploadsApi, scan
+from modelreg.client.uploads import (
+    MULTIPART_THRESHOLD,
+    Meter,
+    Progress,
+    UploadsApi,
+    no_fields_on_resume,
+    scan,
+)
 from modelreg.client.versions import VersionsApi
-
-#: ``progress(done, total)``: bytes transferred so far out of all the files' bytes.
-Progress = Callable[[int, int], None]
 
 
 def _safe_relative(path: str) -> PurePosixPath:
@@ -34,29 +38,6 @@ def _safe_relative(path: str) -> PurePosixPath:
             {"path": path},
         )
     return p
-
-
-class _Meter:
-    """Adds up bytes and reports (done, total) to the caller's progress callback."""
-
-    def __init__(self, total: int, progress: Progress | None) -> None:
-        self.done, self.total, self._progress = 0, total, progress
-        if progress is not None:
-            progress(0, total)
-
-    def __call__(self, n: int) -> None:
-        self.done += n
-        if self._progress is not None:
-            self._progress(self.done, self.total)
-
-
-def _no_metadata_on_resume(metadata: Json) -> None:
-    if metadata:
-        raise errors.InvalidArgument(
-            "resuming a version sends only its missing files; its metadata was set when it "
-            f"was created: leave out {', '.join(sorted(metadata))}",
-            {"fields": sorted(metadata)},
-        )
 
 
 class TransferApi(UploadsApi, LifecycleApi, VersionsApi, ModelsApi):
@@ -117,21 +98,18 @@ class TransferApi(UploadsApi, LifecycleApi, VersionsApi, ModelsApi):
                 self._ensure_model(model, workspace)
             v = self.create_version(model, workspace=workspace, **body)
         else:
-            _no_metadata_on_resume(metadata)
+            no_fields_on_resume(metadata)
             v = self.get_version(model, version, workspace=workspace)
         number: int = v["number"]
-        base = self._version_path(workspace, model, number)
-        if on_version is not None:
-            on_version(v)
-        if version is None or self._needs_files(base, v, local):
-            v = self._deliver(
-                base,
-                local,
-                resume=version is not None,
-                on_bytes=_Meter(sum(f.size for f in local), progress),
-                threshold=multipart_threshold,
-                fqn=v["fqn"],
-            )
+        v = self._push_to(
+            self._version_path(workspace, model, number),
+            v,
+            local,
+            resume=version is not None,
+            progress=progress,
+            on_version=on_version,
+            threshold=multipart_threshold,
+        )
         if alias is not None:
             try:
                 self.set_alias(model, alias, number, workspace=workspace)
@@ -188,7 +166,7 @@ class TransferApi(UploadsApi, LifecycleApi, VersionsApi, ModelsApi):
                     {"path": f["path"]},
                 )
             plan.append((f, target))
-        meter = _Meter(sum(int(f.get("size", 0)) for f in files), progress)
+        meter = Meter(sum(int(f.get("size", 0)) for f in files), progress)
         for f, target in plan:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._download(base, f["path"], target, f["sha256"], meter)

@@ -12,7 +12,7 @@ leaves it PENDING_REGISTRATION, ready to be resumed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +28,24 @@ MULTIPART_THRESHOLD = 8 << 20
 
 # Answers a retry may get past: the version is left pending for that retry.
 _TRANSIENT = frozenset({408, 429})
+
+
+#: ``progress(done, total)``: bytes transferred so far out of all the files' bytes.
+Progress = Callable[[int, int], None]
+
+
+class Meter:
+    """Adds up bytes and reports (done, total) to the caller's progress callback."""
+
+    def __init__(self, total: int, progress: Progress | None) -> None:
+        self.done, self.total, self._progress = 0, total, progress
+        if progress is not None:
+            progress(0, total)
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        if self._progress is not None:
+            self._progress(self.done, self.total)
 
 
 class PushInterrupted(errors.RegistryError):
@@ -88,6 +106,16 @@ def server_refused(exc: BaseException) -> bool:
         and exc.status < 500
         and exc.status not in _TRANSIENT
     )
+
+
+def no_fields_on_resume(fields: Json) -> None:
+    """A resumed push sends files only: refuse the version fields it would drop."""
+    if fields:
+        raise errors.InvalidArgument(
+            "resuming a version sends only its missing files; its fields were set when it "
+            f"was created: leave out {', '.join(sorted(fields))}",
+            {"fields": sorted(fields)},
+        )
 
 
 def _slice(f: BinaryIO, start: int, length: int, on_bytes: OnBytes | None) -> Iterator[bytes]:
@@ -171,6 +199,32 @@ class UploadsApi(FilesApi):
                     },
                 )
         return self._http.call("POST", f"{url}/complete")  # type: ignore[no-any-return]
+
+    def _push_to(
+        self,
+        base: str,
+        version: Json,
+        files: list[LocalFile],
+        *,
+        resume: bool,
+        progress: Progress | None,
+        on_version: Callable[[Json], None] | None,
+        threshold: int,
+    ) -> Json:
+        """Bring the version at ``base`` (just created, or with ``resume`` one to
+        continue) to READY with ``files``; the version as the server then shows it."""
+        if on_version is not None:
+            on_version(version)
+        if resume and not self._needs_files(base, version, files):
+            return version
+        return self._deliver(
+            base,
+            files,
+            resume=resume,
+            on_bytes=Meter(sum(f.size for f in files), progress),
+            threshold=threshold,
+            fqn=version.get("fqn", base),
+        )
 
     def _needs_files(self, base: str, version: Json, files: list[LocalFile]) -> bool:
         """Whether a version to resume still takes files (it is PENDING_REGISTRATION);
