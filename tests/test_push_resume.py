@@ -205,3 +205,40 @@ def test_cli_push_interrupted_by_ctrl_c_says_how_to_resume(server: Server, tmp_p
     assert "pushed model:default/ctrl-c:1: 1 files, 9.4 MB" in r.stdout
     cli.ok("pull", "ctrl-c:1", "-o", str(tmp_path / "out"))
     assert _tree(tmp_path / "out") == _tree(src)
+
+
+def test_connection_lost_mid_push_then_resumed_on_the_restarted_server(tmp_path: Path) -> None:
+    """The server dies (SIGKILL) in the middle of a part: the client raises
+    PushInterrupted from Unavailable, and against the restarted server (same data dir) the
+    resume completes the version with the parts that had arrived."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "model.bin").write_bytes(os.urandom(20 * PART + 9))
+    args = ("--data-dir", str(tmp_path / "data"))
+    env = clean_env(MODELREG_UPLOAD_PART_SIZE=str(PART))
+    with serve(*args, workdir=tmp_path, env=env, name="first") as first:
+
+        def kill_the_server(done: int, total: int) -> None:
+            if done >= 6 * PART + PART // 2 and first.proc.poll() is None:
+                first.proc.kill()
+                first.proc.wait()
+
+        with Client(first.base_url) as c, pytest.raises(PushInterrupted) as info:
+            c.push(
+                src,
+                "lost",
+                create_model=True,
+                multipart_threshold=THRESHOLD,
+                progress=kill_the_server,
+            )
+    assert isinstance(info.value.__cause__, errors.Unavailable)
+    number = info.value.details["version"]
+    with serve(*args, workdir=tmp_path, env=env, name="second") as second:
+        (upload,) = _uploads(second, "lost", number)
+        assert 1 <= len(upload["parts"]) <= 6
+        with Client(second.base_url) as c:
+            assert c.get_version("lost", number)["status"] == "PENDING_REGISTRATION"
+            v = c.push(src, "lost", version=number, multipart_threshold=THRESHOLD)
+            assert v["status"] == "READY"
+            c.pull(f"lost:{number}", tmp_path / "out")
+    assert _tree(tmp_path / "out") == _tree(src)
