@@ -69,7 +69,6 @@ M = "/models/{name_or_id}"
 V = M + "/versions/{version}"
 A = "/artifacts/{name_or_id}"
 AV = A + "/versions/{version}"
-U = V + "/uploads/{upload_id}"
 FQN = "model:team-a/m:1"
 MLF = "/api/2.0/mlflow"
 ART = "/api/2.0/mlflow-artifacts/artifacts"
@@ -79,6 +78,30 @@ PART_SHA = "5994471abb01112afcc18159f6cc74b4f511b99806da59b3caf5a9c173cacfc5"
 SIGNED = {**WRITE, "owner": 409, "admin": 409}
 # After the owner made it, MLflow answers the admin's create with 400 RESOURCE_ALREADY_EXISTS.
 MLFLOW_CREATE = {**WRITE, "admin": 400}
+
+
+def _file_rules(version: str) -> dict[str, Rule]:
+    """The file, archive and upload routes below a model or an artifact version (one router
+    builder each): each world's version 2 is pending, with a file f.bin and one upload
+    with its one part sent."""
+    u = version + "/uploads/{upload_id}"
+    return {
+        f"PUT {version}/files/{{path}}": Rule(WRITE, content=b"new bytes", version="2"),
+        f"GET {version}/files/{{path}}": Rule(READ, version="2"),
+        f"GET {version}/files": Rule(READ, version="2"),
+        f"POST {version}/finalize": Rule(WRITE, version="2"),
+        f"GET {version}/archive": Rule(READ, version="2"),
+        f"POST {version}/uploads": Rule(
+            WRITE, json={"path": "u2.bin", "size": 5, "sha256": PART_SHA}, version="2"
+        ),
+        f"GET {version}/uploads": Rule(READ, version="2"),
+        f"GET {u}": Rule(READ, version="2"),
+        f"PUT {u}/parts/{{number}}": Rule(WRITE, content=PART, version="2"),
+        f"POST {u}/parts/{{number}}/url": Rule(SIGNED, version="2"),
+        f"POST {u}/complete": Rule(WRITE, version="2"),
+        f"DELETE {u}": Rule(WRITE, version="2"),
+    }
+
 
 # Model routes exist under /api/v1 (default workspace) and /api/v1/workspaces/{ws}; their
 # rules are written once, for the path after the workspace.
@@ -129,20 +152,7 @@ RULES: dict[str, Rule] = {
     f"PUT {V}/tags/{{key}}": Rule(WRITE, json={"value": "v2"}),
     f"DELETE {V}/tags/{{key}}": Rule(WRITE),
     f"POST {M}/versions:promote": Rule(WRITE, json={"source": FQN}),
-    f"PUT {V}/files/{{path}}": Rule(WRITE, content=b"new bytes", version="2"),
-    f"GET {V}/files/{{path}}": Rule(READ, version="2"),
-    f"GET {V}/files": Rule(READ, version="2"),
-    f"POST {V}/finalize": Rule(WRITE, version="2"),
-    f"GET {V}/archive": Rule(READ, version="2"),
-    # Resumable uploads (each world has one upload to version 2 with its one part sent).
-    f"POST {V}/uploads": Rule(
-        WRITE, json={"path": "u2.bin", "size": 5, "sha256": PART_SHA}, version="2"
-    ),
-    f"GET {U}": Rule(READ, version="2"),
-    f"PUT {U}/parts/{{number}}": Rule(WRITE, content=PART, version="2"),
-    f"POST {U}/parts/{{number}}/url": Rule(SIGNED, version="2"),
-    f"POST {U}/complete": Rule(WRITE, version="2"),
-    f"DELETE {U}": Rule(WRITE, version="2"),
+    **_file_rules(V),
     "POST /api/v1/admin/gc": Rule(ADMIN, json={"dry_run": True}),
     # Generic artifacts: an artifact "m" (a dataset) beside the model "m" in each workspace.
     "POST /artifacts": Rule(WRITE, json={"name": "a2", "type": "dataset"}),
@@ -154,10 +164,7 @@ RULES: dict[str, Rule] = {
     f"GET {AV}": Rule(READ),
     f"PATCH {AV}": Rule(WRITE, json={"description": "d"}),
     f"DELETE {AV}": Rule(WRITE),
-    f"PUT {AV}/files/{{path}}": Rule(WRITE, content=b"new bytes", version="2"),
-    f"GET {AV}/files/{{path}}": Rule(READ, version="2"),
-    f"GET {AV}/files": Rule(READ, version="2"),
-    f"POST {AV}/finalize": Rule(WRITE, version="2"),
+    **_file_rules(AV),
     # The view spans what the caller may read: a stranger sees an empty page, not a 404.
     "GET /api/v1/artifact-versions": Rule(ANY_CALLER),
     "GET /api/v1/artifact-versions/{version_id}": Rule(READ),
@@ -251,11 +258,11 @@ class Setup:
     tokens: dict[str, str | None]
     version_id: str
     spare_token_id: str
-    upload_ids: dict[str, str]
+    upload_ids: dict[tuple[str, str], str]  # ("models" or "artifacts", workspace) ->
 
 
 def _populate(w: World) -> Setup:
-    upload_ids: dict[str, str] = {}
+    upload_ids: dict[tuple[str, str], str] = {}
     w.as_admin("POST", "/api/v1/workspaces", json={"name": "team-a"})
     w.as_admin("POST", "/api/v1/workspaces", json={"name": "team-b"})
     for ws in ("default", "team-a", "team-b"):
@@ -265,16 +272,16 @@ def _populate(w: World) -> Setup:
         w.as_admin("PUT", f"{base}/models/m/aliases/champion", json={"version": 1})
         w.as_admin("POST", f"{base}/models/m/versions", json={"status": "PENDING_REGISTRATION"})
         w.as_admin("PUT", f"{base}/models/m/versions/2/files/f.bin", content=b"bytes")
-        up = {"path": "u.bin", "size": len(PART), "sha256": PART_SHA}
-        upload = w.as_admin("POST", f"{base}/models/m/versions/2/uploads", json=up)
-        upload_ids[ws] = upload["upload_id"]
-        w.as_admin(
-            "PUT", f"{base}/models/m/versions/2/uploads/{upload_ids[ws]}/parts/1", content=PART
-        )
         w.as_admin("POST", f"{base}/artifacts", json={"name": "m", "type": "dataset"})
         w.as_admin("POST", f"{base}/artifacts/m/versions", json={})
         w.as_admin("POST", f"{base}/artifacts/m/versions", json={"status": "PENDING_REGISTRATION"})
         w.as_admin("PUT", f"{base}/artifacts/m/versions/2/files/f.bin", content=b"bytes")
+        up = {"path": "u.bin", "size": len(PART), "sha256": PART_SHA}
+        for kind in ("models", "artifacts"):
+            uploads = f"{base}/{kind}/m/versions/2/uploads"
+            upload_id = w.as_admin("POST", uploads, json=up)["upload_id"]
+            w.as_admin("PUT", f"{uploads}/{upload_id}/parts/1", content=PART)
+            upload_ids[kind, ws] = upload_id
     w.as_admin("PUT", "/api/2.0/mlflow-artifacts/artifacts/f.bin", content=b"bytes")
     for name in ("rod", "own", "oth", "newbie"):
         w.user(name)
@@ -328,7 +335,7 @@ def _url(method: str, path: str, rule: Rule, s: Setup) -> str:
         version_id=s.version_id,
         user="newbie",
         token_id=s.spare_token_id,
-        upload_id=s.upload_ids[ws],
+        upload_id=s.upload_ids["artifacts" if "/artifacts/{" in path else "models", ws],
         number=1,
     )
 

@@ -264,18 +264,19 @@ def test_pull_checksum_mismatch_leaves_nothing(tmp_path: Path) -> None:
     assert [p for p in (tmp_path / "out").rglob("*") if p.is_file()] == []
 
 
-def test_a_failed_push_marks_the_version_failed(
-    client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from modelreg.client import transfer as client_module
-
+def test_a_failed_push_marks_the_version_failed(client: Client, tmp_path: Path) -> None:
+    """The file changes after push hashed it (the first progress call comes before any
+    byte is sent): the server refuses the bytes, so the version is failed."""
     src = tmp_path / "model"
     src.mkdir()
     (src / "a.bin").write_bytes(b"real bytes")
-    monkeypatch.setattr(client_module, "_sha256_of", lambda p: (10, "0" * 64))
+
+    def rewrite(done: int, total: int) -> None:
+        (src / "a.bin").write_bytes(b"fake bytes")
+
     client.create_model("sdk-push-fail")
-    with pytest.raises(errors.InvalidArgument):
-        client.push(src, "sdk-push-fail", alias="champion")
+    with pytest.raises(errors.InvalidArgument, match="checksum mismatch"):
+        client.push(src, "sdk-push-fail", alias="champion", progress=rewrite)
     v = client.get_version("sdk-push-fail", 1)
     assert v["status"] == "FAILED_REGISTRATION"
     assert "push failed" in v["status_message"]

@@ -160,6 +160,7 @@ def test_the_public_surface_is_pinned() -> None:
         "Page",
         "Pager",
         "Progress",
+        "PushInterrupted",
         "VersionRef",
         "parse_ref",
     ]

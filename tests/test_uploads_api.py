@@ -329,3 +329,22 @@ def test_presign_checks_like_a_part_put(lc: TestClient) -> None:
     assert_error(lc.post(f"{upload}/parts/4/url"), 400, "INVALID_ARGUMENT")
     assert_error(lc.post(f"{upload}/parts/0/url"), 400, "INVALID_ARGUMENT")
     assert_error(lc.post(f"{version}/uploads/{uuid.uuid4()}/parts/1/url"), 404, "NOT_FOUND")
+
+
+def test_open_uploads_are_listed_with_their_parts(lc: TestClient) -> None:
+    """What a client that lost its upload ids resumes from: oldest first, parts included,
+    completed uploads gone."""
+    version = pending(lc)
+    assert _ok(lc.get(f"{version}/uploads")) == {"items": []}
+    first = start(lc, version, path="a.bin")
+    second = start(lc, version, path="b.bin")
+    _ok(send(lc, second, 2))
+    listed = _ok(lc.get(f"{version}/uploads"))["items"]
+    assert [u["path"] for u in listed] == ["a.bin", "b.bin"]
+    assert [u["parts"] for u in listed] == [[], [{"number": 2, "size": PART}]]
+    assert listed[1] == _ok(lc.get(second))
+    for n in (1, 2, 3):
+        _ok(send(lc, first, n))
+    _ok(lc.post(f"{first}/complete"))
+    assert [u["path"] for u in _ok(lc.get(f"{version}/uploads"))["items"]] == ["b.bin"]
+    assert_error(lc.get("/api/v1/models/m/versions/9/uploads"), 404, "NOT_FOUND")

@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     ):
         app.include_router(artifacts.build_router(dep, prefix, label))
         app.include_router(files.build_router(dep, prefix, label, FileOwner.ARTIFACT))
+        app.include_router(uploads.build_router(dep, prefix, label, FileOwner.ARTIFACT))
     app.include_router(artifacts.view_router)
     app.include_router(
         uploads.build_router(workspace_from_path, "/api/v1/workspaces/{ws}", "uploads")

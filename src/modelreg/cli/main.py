@@ -1,6 +1,6 @@
 """The ``modelreg`` command: ``serve`` and ``db upgrade`` here, the client-side commands
-(push, pull, models, versions, search, alias, stage, promote) in their own modules over the
-SDK. Server modules are imported lazily so the client-side commands start fast."""
+(push, pull, models, versions, search, alias, stage, promote, artifacts) in their own
+modules over the SDK. Server modules are imported lazily so the client-side commands start fast."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from modelreg.cli import admin, lifecycle, registry, transfer
+from modelreg.cli import admin, artifacts, lifecycle, registry, transfer
 from modelreg.cli._common import App, Connection
 
 app = App(
@@ -75,7 +75,7 @@ def main(
     ctx.obj = Connection(url, token)
 
 
-for _commands in (transfer, registry, lifecycle):
+for _commands in (transfer, registry, lifecycle, artifacts):
     _commands.register(app)
 
 

@@ -130,6 +130,22 @@ def files_table(files: Iterable[Json]) -> None:
     stdout().print(table)
 
 
+def artifact_versions_table(items: Iterable[Json]) -> None:
+    """One row per item of the artifact-versions view."""
+    table = _table("FQN", "RUN", "STEP", "TAGS", "CREATED")
+    for v in items:
+        manifest = v.get("manifest", {})
+        step = manifest.get("step")
+        table.add_row(
+            v["fqn"],
+            manifest.get("run_id") or "",
+            "" if step is None else str(step),
+            ", ".join(v.get("tags", [])),
+            _when(v.get("created_at")),
+        )
+    stdout().print(table)
+
+
 def aliases_table(aliases: Iterable[Json]) -> None:
     """One row per alias of a model."""
     table = _table("ALIAS", "VERSION", "PROTECTED")

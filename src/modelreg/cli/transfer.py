@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -75,16 +76,41 @@ def push(
     create: Annotated[
         bool, typer.Option("--create/--no-create", help="Register the model if it is new.")
     ] = True,
+    version: Annotated[
+        int | None,
+        typer.Option(
+            "--version",
+            min=1,
+            help="Resume this PENDING_REGISTRATION version: send only the files and parts "
+            "the server lacks, then finalize.",
+        ),
+    ] = None,
     quiet: Quiet = False,
     as_json: AsJson = False,
 ) -> None:
     """Register a folder (or a file) as a new version: every file is checksummed,
-    streamed up, and verified by the server before the version becomes READY."""
-    with client_of(ctx) as c, progress_bar(f"push {model}", quiet) as progress:
+    streamed up (large ones in resumable parts), and verified by the server before the
+    version becomes READY. An interrupted push says how to resume it."""
+
+    def resume_args(number: int) -> list[str]:
+        args = ["modelreg", "push", str(path), "--model", model]
+        if workspace != "default":
+            args += ["--workspace", workspace]
+        if alias is not None:
+            args += ["--alias", alias]
+        return [*args, "--version", str(number)]
+
+    started: list[int] = []
+    with (
+        client_of(ctx) as c,
+        progress_bar(f"push {model}", quiet) as progress,
+        resumable(lambda n: f"version {n} of {model}", started, resume_args),
+    ):
         v = c.push(
             path,
             model,
             workspace=workspace,
+            version=version,
             description=description,
             metrics=metrics_of(metric),
             params=key_values(param, "--param"),
@@ -94,22 +120,55 @@ def push(
             source=source,
             create_model=create,
             progress=progress,
+            on_version=lambda pending: started.append(pending["number"]),
         )
+    say_pushed(v, as_json, f" @{alias}" if alias else "")
+
+
+def say_pushed(v: dict[str, Any], as_json: bool, suffix: str = "") -> None:
+    """What a push registered: the version as JSON, or its FQN, file count and size."""
     if as_json:
         output.print_json(v)
         return
     sizes = [int(f["size"]) for f in v.get("files", [])]
-    at = f" @{alias}" if alias else ""
-    output.say(f"pushed {v['fqn']}{at}: {len(sizes)} files, {output.human_size(sum(sizes))}")
+    output.say(f"pushed {v['fqn']}{suffix}: {len(sizes)} files, {output.human_size(sum(sizes))}")
+
+
+@contextmanager
+def resumable(
+    what: Callable[[int], str], started: list[int], resume_args: Callable[[int], list[str]]
+) -> Iterator[None]:
+    """Around a push: when it is interrupted (PushInterrupted, Ctrl-C) after its version
+    was made (``started`` holds its number), say on stderr that the version stays pending
+    (``what(number)``) and print the command that resumes it (``resume_args(number)``);
+    Ctrl-C exits 130."""
+    from modelreg.client import PushInterrupted
+
+    try:
+        yield
+    except (PushInterrupted, KeyboardInterrupt) as exc:
+        if started:
+            command = shlex.join(resume_args(started[0]))
+            Console(stderr=True, highlight=False, soft_wrap=True).print(
+                f"{what(started[0])} stays PENDING_REGISTRATION; resume with:\n  " + command,
+                markup=False,
+            )
+        if isinstance(exc, KeyboardInterrupt):
+            raise typer.Exit(130) from exc
+        raise
 
 
 def pull(
     ctx: typer.Context,
     ref: Annotated[
-        str, typer.Argument(help="fraud@champion, fraud:3, fraud (its latest) or an FQN.")
+        str,
+        typer.Argument(
+            help="fraud@champion, fraud:3, fraud (its latest) or an FQN, also of an artifact "
+            "version (dataset:default/tx:latest)."
+        ),
     ],
     out: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Folder to write to [default: ./MODEL].")
+        Path | None, typer.Option("--output", "-o", help="Folder to write to [default: ./NAME].")
     ] = None,
     workspace: Workspace = "default",
     quiet: Quiet = False,
@@ -117,8 +176,15 @@ def pull(
 ) -> None:
     """Download a version's files, each verified against its recorded sha256."""
     from modelreg.client import parse_ref
+    from modelreg.client.refs import is_artifact_fqn
+    from modelreg.domain.artifacts import parse_fqn
 
-    dest = out if out is not None else Path(parse_ref(ref, workspace).model)
+    if out is not None:
+        dest = out
+    elif is_artifact_fqn(ref):
+        dest = Path(parse_fqn(ref).name)
+    else:
+        dest = Path(parse_ref(ref, workspace).model)
     with client_of(ctx) as c, progress_bar(f"pull {ref}", quiet) as progress:
         v = c.pull(ref, dest, workspace=workspace, progress=progress)
     files = v["files"]

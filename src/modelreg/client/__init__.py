@@ -19,7 +19,7 @@ from modelreg.client._http import DEFAULT_URL, DEFAULT_WORKSPACE, ChecksumMismat
 from modelreg.client._pager import Page, Pager
 from modelreg.client.client import Client
 from modelreg.client.refs import VersionRef, parse_ref
-from modelreg.client.transfer import Progress
+from modelreg.client.uploads import Progress, PushInterrupted
 
 __all__ = [
     "DEFAULT_URL",
@@ -29,6 +29,7 @@ __all__ = [
     "Page",
     "Pager",
     "Progress",
+    "PushInterrupted",
     "VersionRef",
     "parse_ref",
 ]

@@ -7,6 +7,7 @@ from types import TracebackType
 import httpx
 
 from modelreg.client._http import Http, resolve_connection
+from modelreg.client.artifacts import ArtifactsApi
 from modelreg.client.files import FilesApi
 from modelreg.client.lifecycle import LifecycleApi
 from modelreg.client.models import ModelsApi
@@ -14,7 +15,7 @@ from modelreg.client.transfer import TransferApi
 from modelreg.client.versions import VersionsApi
 
 
-class Client(TransferApi, FilesApi, LifecycleApi, VersionsApi, ModelsApi):
+class Client(TransferApi, ArtifactsApi, FilesApi, LifecycleApi, VersionsApi, ModelsApi):
     """A synchronous client of a modelreg server.
 
     ``url`` defaults to ``$MODELREG_URL``, then the CLI config file, then

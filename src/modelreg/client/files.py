@@ -58,12 +58,17 @@ class FilesApi(Resource):
     ) -> Json:
         """Stream one local file to a PENDING_REGISTRATION version; with ``sha256`` the
         server refuses bytes that do not match it."""
-        local = Path(local)
+        url = self._file_path(workspace, model, version, path)
+        return self._put_file(url, Path(local), sha256, on_bytes)
+
+    def _put_file(
+        self, url: str, local: Path, sha256: str | None, on_bytes: OnBytes | None
+    ) -> Json:
+        """Stream ``local`` as the raw body of a PUT to ``url`` (a version's file URL)."""
         size = local.stat().st_size
         headers = {"Content-Type": "application/octet-stream", "Content-Length": str(size)}
         if sha256 is not None:
             headers["X-Checksum-Sha256"] = sha256
-        url = self._file_path(workspace, model, version, path)
         with local.open("rb") as f:
             response = self._http.request(
                 "PUT", url, content=_read_chunks(f, on_bytes), headers=headers

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Mapping
 from contextlib import suppress
@@ -11,13 +10,17 @@ from typing import Any
 
 from modelreg import errors
 from modelreg.client._http import DEFAULT_WORKSPACE, Json
-from modelreg.client.files import CHUNK_SIZE, FilesApi
 from modelreg.client.lifecycle import LifecycleApi
 from modelreg.client.models import ModelsApi
+from modelreg.client.uploads import (
+    MULTIPART_THRESHOLD,
+    Meter,
+    Progress,
+    UploadsApi,
+    no_fields_on_resume,
+    scan,
+)
 from modelreg.client.versions import VersionsApi
-
-#: ``progress(done, total)``: bytes transferred so far out of all the files' bytes.
-Progress = Callable[[int, int], None]
 
 
 def _safe_relative(path: str) -> PurePosixPath:
@@ -37,42 +40,7 @@ def _safe_relative(path: str) -> PurePosixPath:
     return p
 
 
-def _sha256_of(path: Path) -> tuple[int, str]:
-    """Size and hex sha256 of a file, read in chunks."""
-    h = hashlib.sha256()
-    size = 0
-    with path.open("rb") as f:
-        while chunk := f.read(CHUNK_SIZE):
-            h.update(chunk)
-            size += len(chunk)
-    return size, h.hexdigest()
-
-
-def _walk(root: Path) -> list[tuple[str, Path]]:
-    """(relative posix path, file) for ``root`` itself or every file below it, sorted."""
-    if root.is_file():
-        return [(root.name, root)]
-    if not root.is_dir():
-        raise errors.InvalidArgument(f"{str(root)!r} is neither a file nor a folder")
-    out = [(p.relative_to(root).as_posix(), p) for p in root.rglob("*") if p.is_file()]
-    return sorted(out)
-
-
-class _Meter:
-    """Adds up bytes and reports (done, total) to the caller's progress callback."""
-
-    def __init__(self, total: int, progress: Progress | None) -> None:
-        self.done, self.total, self._progress = 0, total, progress
-        if progress is not None:
-            progress(0, total)
-
-    def __call__(self, n: int) -> None:
-        self.done += n
-        if self._progress is not None:
-            self._progress(self.done, self.total)
-
-
-class TransferApi(FilesApi, LifecycleApi, VersionsApi, ModelsApi):
+class TransferApi(UploadsApi, LifecycleApi, VersionsApi, ModelsApi):
     """``push`` and ``pull`` of :class:`modelreg.Client`."""
 
     def push(
@@ -81,6 +49,7 @@ class TransferApi(FilesApi, LifecycleApi, VersionsApi, ModelsApi):
         model: str,
         *,
         workspace: str = DEFAULT_WORKSPACE,
+        version: int | None = None,
         description: str | None = None,
         metrics: Mapping[str, float] | None = None,
         params: Mapping[str, Any] | None = None,
@@ -90,72 +59,70 @@ class TransferApi(FilesApi, LifecycleApi, VersionsApi, ModelsApi):
         source: str | None = None,
         create_model: bool = False,
         progress: Progress | None = None,
+        on_version: Callable[[Json], None] | None = None,
+        multipart_threshold: int = MULTIPART_THRESHOLD,
         **fields: Any,
     ) -> Json:
         """Register a file or a folder as a new version of ``model``: declare the files
-        (size, sha256), stream each up, finalize, then point ``alias`` at it.
+        (size, sha256), stream each up (files over ``multipart_threshold`` bytes in
+        resumable parts), finalize, then point ``alias`` at it.
 
         ``create_model=True`` registers the model first when it does not exist yet;
-        ``progress(done, total)`` hears about every uploaded chunk; other keyword
-        arguments are sent as fields of the new version (``signature``, ``lineage``, ...).
-        Returns the READY version, with its ``files`` listed. If an upload fails the
-        version is marked FAILED_REGISTRATION (best effort) and the error is raised."""
-        local = _walk(Path(path))
-        declared: list[Json] = []
-        for rel, file in local:
-            size, digest = _sha256_of(file)
-            declared.append({"path": rel, "size": size, "sha256": digest})
-        body: Json = {"files": declared, **fields}
-        if not declared:
-            body["status"] = "PENDING_REGISTRATION"
+        ``progress(done, total)`` hears about every chunk; ``on_version(v)`` is called
+        once the PENDING_REGISTRATION version exists (e.g. to note its number); other
+        keyword arguments are sent as fields of the new version (``signature``,
+        ``lineage``, ...). Returns the READY version, with its ``files`` listed.
+
+        ``version=N`` resumes version N (left PENDING_REGISTRATION by an interrupted
+        push): the server says which files and parts it holds and only the rest is sent;
+        the metadata arguments must then be left out (they were set on create). A push
+        stopped by the server (say, a checksum mismatch) marks the version
+        FAILED_REGISTRATION and raises its error; stopped by anything else it raises
+        :class:`PushInterrupted` (Ctrl-C: KeyboardInterrupt) and stays resumable."""
+        local = scan(Path(path))
+        declared = [f.declared() for f in local]
         optional = {"description": description, "run_id": run_id, "source": source}
-        body.update({k: v for k, v in optional.items() if v is not None})
+        metadata: Json = {k: v for k, v in optional.items() if v is not None}
         if metrics:
-            body["metrics"] = [{"key": k, "value": v} for k, v in metrics.items()]
+            metadata["metrics"] = [{"key": k, "value": v} for k, v in metrics.items()]
         if params:
-            body["params"] = {k: str(v) for k, v in params.items()}
+            metadata["params"] = {k: str(v) for k, v in params.items()}
         if tags:
-            body["tags"] = dict(tags)
-        if create_model:
-            self._ensure_model(model, workspace)
-        version = self.create_version(model, workspace=workspace, **body)
-        number: int = version["number"]
-        meter = _Meter(sum(d["size"] for d in declared), progress)
-        try:
-            for (rel, file), decl in zip(local, declared, strict=True):
-                self.upload_file(
-                    model,
-                    number,
-                    rel,
-                    file,
-                    sha256=decl["sha256"],
-                    workspace=workspace,
-                    on_bytes=meter,
-                )
-            version = self.finalize(model, number, workspace=workspace)
-        except BaseException as exc:
-            with suppress(Exception):
-                self.update_version(
-                    model,
-                    number,
-                    workspace=workspace,
-                    status="FAILED_REGISTRATION",
-                    status_message=f"push failed: {exc}"[:1000],
-                )
-            raise
+            metadata["tags"] = dict(tags)
+        metadata.update(fields)
+        if version is None:
+            body: Json = {"files": declared, **metadata}
+            if not declared:
+                body["status"] = "PENDING_REGISTRATION"
+            if create_model:
+                self._ensure_model(model, workspace)
+            v = self.create_version(model, workspace=workspace, **body)
+        else:
+            no_fields_on_resume(metadata)
+            v = self.get_version(model, version, workspace=workspace)
+        number: int = v["number"]
+        v = self._push_to(
+            self._version_path(workspace, model, number),
+            v,
+            local,
+            resume=version is not None,
+            progress=progress,
+            on_version=on_version,
+            threshold=multipart_threshold,
+        )
         if alias is not None:
             try:
                 self.set_alias(model, alias, number, workspace=workspace)
             except errors.RegistryError as exc:
                 # The version is registered and READY: say so, or a retry would push twice.
                 raise type(exc)(
-                    f"{version['fqn']} is READY, but alias {alias!r} was not set: {exc.message}",
+                    f"{v['fqn']} is READY, but alias {alias!r} was not set: {exc.message}",
                     {**exc.details, "version": number},
                     request_id=exc.request_id,
                     status=exc.status,
                 ) from exc
-            version = self.get_version(model, number, workspace=workspace)
-        return {**version, "files": declared}
+            v = self.get_version(model, number, workspace=workspace)
+        return {**v, "files": declared}
 
     def _ensure_model(self, model: str, workspace: str) -> None:
         try:
@@ -199,7 +166,7 @@ class TransferApi(FilesApi, LifecycleApi, VersionsApi, ModelsApi):
                     {"path": f["path"]},
                 )
             plan.append((f, target))
-        meter = _Meter(sum(int(f.get("size", 0)) for f in files), progress)
+        meter = Meter(sum(int(f.get("size", 0)) for f in files), progress)
         for f, target in plan:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._download(base, f["path"], target, f["sha256"], meter)

@@ -189,7 +189,7 @@ class ArtifactService(ServiceBase):
             store.update_version(conn, version_id, patch, self.clock())
             dropped = []
             if patch.status is VersionStatus.FAILED_REGISTRATION:
-                dropped = upload_store.delete_of_version(conn, version_id)
+                dropped = upload_store.delete_of_version(conn, version_id, FileOwner.ARTIFACT)
             updated = store.get_version(conn, version_id)
         if dropped and self.versions.on_uploads_dropped is not None:
             self.versions.on_uploads_dropped(dropped)

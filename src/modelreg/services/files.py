@@ -124,7 +124,7 @@ class FileService(ServiceBase):
         store.set_status(
             conn, version_id, VersionStatus.FAILED_REGISTRATION, self.clock(), owner, message
         )
-        return upload_store.delete_of_version(conn, version_id)
+        return upload_store.delete_of_version(conn, version_id, owner)
 
     def drop_parts(self, upload_ids: builtins.list[UUID]) -> None:
         """Delete the parts of uploads whose rows are gone (if this fails, gc removes

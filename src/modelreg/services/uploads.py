@@ -1,4 +1,5 @@
-"""Resumable multipart uploads of one file of a PENDING_REGISTRATION version.
+"""Resumable multipart uploads of one file of a PENDING_REGISTRATION model or artifact
+version (``owner`` says which; the same rules for both).
 
 The upload (path, size, sha256, part size) is a database row and its parts are objects in
 the blob store, which is the one record of which parts arrived (so parts PUT straight to a
@@ -20,12 +21,14 @@ from sqlalchemy import Connection
 
 from modelreg.blobs import StagedBlob
 from modelreg.domain import names
+from modelreg.domain.artifacts import FileOwner
 from modelreg.domain.entities import FileInfo, Principal, Upload, UploadPart
 from modelreg.errors import FailedPrecondition, InvalidArgument, NotFound
 from modelreg.services.base import Action, ServiceBase
 from modelreg.services.files import FileService, check_sha256
 from modelreg.store import uploads as store
 
+MODEL = FileOwner.MODEL
 DEFAULT_PART_SIZE = 8 << 20
 MAX_PARTS = 10_000  # as in S3: a 5 TiB file still fits, with larger parts
 MAX_SIZE = 5 << 40
@@ -55,6 +58,7 @@ class UploadService(ServiceBase):
         path: str,
         size: int,
         sha256: str,
+        owner: FileOwner = MODEL,
     ) -> Upload:
         """Start an upload; the server picks the part size (at most MAX_PARTS parts)."""
         path = names.artifact_path(path)
@@ -65,24 +69,49 @@ class UploadService(ServiceBase):
         what = f"{workspace}/{model}/{ref}/{path}"
         with self.mutation(who, "upload.start", "upload", what, workspace) as (conn, note):
             note.after = {"size": size, "sha256": sha256}
-            version_id = self.files.version_for(conn, who, workspace, model, ref)
+            version_id = self.files.version_for(conn, who, workspace, model, ref, owner)
             upload = Upload(uuid.uuid4(), version_id, path, size, sha256, part_size, self.clock())
-            store.create(conn, upload)
+            store.create(conn, upload, owner)
         return upload
 
-    def get(self, who: Principal, workspace: str, model: str, ref: str, upload_id: UUID) -> Upload:
+    def get(
+        self,
+        who: Principal,
+        workspace: str,
+        model: str,
+        ref: str,
+        upload_id: UUID,
+        owner: FileOwner = MODEL,
+    ) -> Upload:
         with self.db.read() as conn:
-            version_id = self.files.resolve(conn, who, workspace, model, ref, Action.READ)
+            version_id = self.files.resolve(conn, who, workspace, model, ref, Action.READ, owner)
             upload = self._get(conn, version_id, upload_id)
         return self._with_parts(upload)
 
+    def list_open(
+        self, who: Principal, workspace: str, model: str, ref: str, owner: FileOwner = MODEL
+    ) -> list[Upload]:
+        """The version's open uploads, oldest first, each with the parts received (how a
+        client that lost its upload ids resumes)."""
+        with self.db.read() as conn:
+            version_id = self.files.resolve(conn, who, workspace, model, ref, Action.READ, owner)
+            uploads = store.of_version(conn, version_id, owner)
+        return [self._with_parts(u) for u in uploads]
+
     def check_part(
-        self, who: Principal, workspace: str, model: str, ref: str, upload_id: UUID, number: int
+        self,
+        who: Principal,
+        workspace: str,
+        model: str,
+        ref: str,
+        upload_id: UUID,
+        number: int,
+        owner: FileOwner = MODEL,
     ) -> int:
         """Before any byte is read: the upload exists, takes files, and has part
         ``number``; the exact size that part must have."""
         with self.db.read() as conn:
-            version_id = self.files.version_for(conn, who, workspace, model, ref)
+            version_id = self.files.version_for(conn, who, workspace, model, ref, owner)
             upload = self._get(conn, version_id, upload_id)
         if not 1 <= number <= upload.part_count:
             raise InvalidArgument(
@@ -104,6 +133,7 @@ class UploadService(ServiceBase):
         number: int,
         staged: StagedBlob,
         expected_size: int,
+        owner: FileOwner = MODEL,
     ) -> UploadPart:
         """Publish a fully received part (replacing an earlier copy) and record it."""
         if staged.size != expected_size:
@@ -115,7 +145,7 @@ class UploadService(ServiceBase):
         staged.commit()
         try:
             with self.db.read() as conn:
-                version_id = self.files.version_for(conn, who, workspace, model, ref)
+                version_id = self.files.version_for(conn, who, workspace, model, ref, owner)
                 self._get(conn, version_id, upload_id)
         except NotFound:
             # Aborted (or completed) while the part was in flight: its bytes are garbage.
@@ -131,11 +161,12 @@ class UploadService(ServiceBase):
         ref: str,
         upload_id: UUID,
         number: int,
+        owner: FileOwner = MODEL,
         expires_in: timedelta = PRESIGN_TTL,
     ) -> tuple[str, int, datetime]:
         """(URL, exact size, expiry) for a client to PUT part ``number`` straight to the
         store; FAILED_PRECONDITION when the store cannot sign URLs."""
-        expected = self.check_part(who, workspace, model, ref, upload_id, number)
+        expected = self.check_part(who, workspace, model, ref, upload_id, number, owner)
         url = self.files.blobs.sign_part(str(upload_id), number, expires_in)
         if url is None:
             raise FailedPrecondition(
@@ -152,11 +183,17 @@ class UploadService(ServiceBase):
         return dataclasses.replace(upload, parts=parts)
 
     def complete(
-        self, who: Principal, workspace: str, model: str, ref: str, upload_id: UUID
+        self,
+        who: Principal,
+        workspace: str,
+        model: str,
+        ref: str,
+        upload_id: UUID,
+        owner: FileOwner = MODEL,
     ) -> FileInfo:
         """Assemble the parts, verify size and sha256, and record the file."""
         with self.db.read() as conn:
-            version_id = self.files.version_for(conn, who, workspace, model, ref)
+            version_id = self.files.version_for(conn, who, workspace, model, ref, owner)
             upload = self._with_parts(self._get(conn, version_id, upload_id))
         have = {p.number: p.size for p in upload.parts}
         missing = [n for n in range(1, upload.part_count + 1) if n not in have]
@@ -192,7 +229,7 @@ class UploadService(ServiceBase):
                 f"and sha256 {received['sha256']}, not the declared size {upload.size} and "
                 f"sha256 {upload.sha256}"
             )
-            self._fail(who, workspace, model, ref, upload, message)
+            self._fail(who, workspace, model, ref, upload, message, owner)
             raise InvalidArgument(
                 "checksum mismatch: the parts received do not add up to the size and sha256 "
                 "declared; the upload was removed and the version marked FAILED_REGISTRATION",
@@ -208,15 +245,23 @@ class UploadService(ServiceBase):
             if vid != upload.version_id or not store.delete_upload(conn, upload_id):
                 raise NotFound(f"upload {upload_id} not found", {"upload_id": str(upload_id)})
 
-        self.files.attach(who, workspace, model, ref, [info], also=finish)
+        self.files.attach(who, workspace, model, ref, [info], also=finish, owner=owner)
         blobs.delete_parts(str(upload_id))  # if this fails, gc removes them later
         return info
 
-    def abort(self, who: Principal, workspace: str, model: str, ref: str, upload_id: UUID) -> None:
+    def abort(
+        self,
+        who: Principal,
+        workspace: str,
+        model: str,
+        ref: str,
+        upload_id: UUID,
+        owner: FileOwner = MODEL,
+    ) -> None:
         """Remove the upload and its parts; a PENDING_REGISTRATION version is marked
         FAILED_REGISTRATION ("upload of '<path>' aborted") and its other open uploads go
         too. Aborting an upload of a version already READY or FAILED only cleans up."""
-        self._fail(who, workspace, model, ref, upload_id, None)
+        self._fail(who, workspace, model, ref, upload_id, None, owner)
 
     def _fail(
         self,
@@ -226,6 +271,7 @@ class UploadService(ServiceBase):
         ref: str,
         upload: Upload | UUID,
         message: str | None,
+        owner: FileOwner,
     ) -> None:
         """One transaction: remove the upload and fail its version (``message``, or "aborted"
         when None); then the parts of every upload removed."""
@@ -234,12 +280,12 @@ class UploadService(ServiceBase):
         what = f"{workspace}/{model}/{ref}/{upload_id}"
         with self.mutation(who, action, "upload", what, workspace) as (conn, note):
             version_id = self.files.resolve(
-                conn, who, workspace, model, ref, Action.WRITE, lock=True
+                conn, who, workspace, model, ref, Action.WRITE, owner, lock=True
             )
             found = self._get(conn, version_id, upload_id)
             store.delete_upload(conn, upload_id)
             if message is None:
                 message = f"upload of {found.path!r} aborted"
-            dropped = [upload_id, *self.files.fail(conn, version_id, message)]
+            dropped = [upload_id, *self.files.fail(conn, version_id, message, owner)]
             note.after = {"path": found.path, "status_message": message}
         self.files.drop_parts(dropped)

@@ -188,7 +188,7 @@ class VersionService(ServiceBase):
             # A failed version takes no more files: its open uploads go with the change.
             dropped = []
             if patch.status is VersionStatus.FAILED_REGISTRATION:
-                dropped = upload_store.delete_of_version(conn, version_id)
+                dropped = upload_store.delete_of_version(conn, version_id, FileOwner.MODEL)
             after = store.get_by_id(conn, version_id)
             note.diff(before, after)
         if dropped and self.on_uploads_dropped is not None:

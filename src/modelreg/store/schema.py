@@ -366,13 +366,17 @@ uploads = Table(
     "uploads",
     metadata,
     Column("id", Uuid, primary_key=True),
-    Column("version_id", Uuid, ForeignKey("model_versions.id", ondelete="CASCADE"), nullable=False),
+    # The file's version: a model version or (the other column) an artifact version.
+    Column("version_id", Uuid, ForeignKey("model_versions.id", ondelete="CASCADE")),
+    Column("artifact_version_id", Uuid, ForeignKey("artifact_versions.id", ondelete="CASCADE")),
     Column("path", FILE_PATH, nullable=False),
     Column("size", BigInteger, nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("part_size", BigInteger, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("(version_id IS NULL) <> (artifact_version_id IS NULL)", name="one_version"),
     Index("ix_uploads_version_id", "version_id"),
+    Index("ix_uploads_artifact_version_id", "artifact_version_id"),
     # Garbage collection expires uploads older than a TTL.
     Index("ix_uploads_created_at", "created_at"),
 )
