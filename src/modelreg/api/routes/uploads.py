@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from modelreg.api.deps import Caller, Svc
 from modelreg.api.limits import streamed_body
-from modelreg.api.routes.common import errors_doc, receive
+from modelreg.api.routes.common import api_router, errors_doc, receive
 from modelreg.api.routes.files import RAW_BODY, FileOut, NameOrId, Ref
 from modelreg.api.schemas.versions import FileDeclIn
 from modelreg.blobs import archive
@@ -71,7 +71,7 @@ def _members(svc: Services, files: list[FileOut]) -> list[archive.Member]:
 
 
 def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> APIRouter:
-    router = APIRouter(prefix=prefix + "/models/{name_or_id}/versions/{version}", tags=[tag])
+    router = api_router(prefix=prefix + "/models/{name_or_id}/versions/{version}", tags=[tag])
     Ws = Annotated[str, Depends(workspace_dep)]
 
     def part_at(
