@@ -58,17 +58,23 @@ class World:
         return self.token(name, *scopes)
 
 
-def make_world(db_url: str, tmp_path: Path, **settings: Any) -> Iterator[World]:
+def make_world(
+    db_url: str, tmp_path: Path, admin: str | None = None, **settings: Any
+) -> Iterator[World]:
+    """An app with auth on over ``db_url``, its blobs in ``tmp_path``. The registry gets its
+    bootstrap admin, unless it already has one whose token is ``admin``."""
     svc = Services(
         Database(db_url, pool_size=4),
         authz=RoleAuthorizer(),
         blobs=LocalBlobStore(tmp_path / "blobs"),
     )
     app = create_app(Settings(database_url=db_url, **settings), services=svc)
-    boot = svc.access.bootstrap()
-    assert boot is not None
+    if admin is None:
+        boot = svc.access.bootstrap()
+        assert boot is not None
+        admin = boot.secret
     with TestClient(app) as c:
-        yield World(c, svc, boot.secret)
+        yield World(c, svc, admin)
     svc.db.dispose()
 
 

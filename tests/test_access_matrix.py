@@ -8,7 +8,10 @@ sample of routes on PostgreSQL too, see ``PG_SAMPLE``).
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +19,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select, union_all
+from sqlalchemy.engine import make_url
 
 from modelreg.api.app import create_app
 from modelreg.config import Settings
@@ -371,12 +375,52 @@ def check_route(s: Setup, method: str, path: str) -> None:
             assert _row_counts(s.world) == before, f"{where}: a refusal wrote something"
 
 
-@pytest.fixture
-def fresh_sqlite(sqlite_dbs: SqliteDatabases, tmp_path: Path) -> Iterator[Setup]:
+@dataclass(frozen=True)
+class Populated:
+    """The registry ``_populate`` builds, kept once: its database file, its blobs, and the
+    tokens and ids it handed out."""
+
+    db: Path
+    blobs: Path
+    admin: str
+    tokens: dict[str, str | None]
+    version_id: str
+    spare_token_id: str
+    upload_ids: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def populated(
+    sqlite_dbs: SqliteDatabases, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Populated]:
+    """Populated through the API once per module (some 60 requests); each test gets a copy."""
+    root = tmp_path_factory.mktemp("matrix")
     url = sqlite_dbs.new()
-    for w in make_world(url, tmp_path):
-        yield _populate(w)
+    for w in make_world(url, root):
+        s = _populate(w)
+    yield Populated(
+        Path(make_url(url).database or ""),
+        root / "blobs",
+        s.world.admin,
+        s.tokens,
+        s.version_id,
+        s.spare_token_id,
+        s.upload_ids,
+    )
     sqlite_dbs.drop(url)
+
+
+@pytest.fixture
+def fresh_sqlite(populated: Populated, tmp_path: Path) -> Iterator[Setup]:
+    """A registry of the test's own, exactly as ``_populate`` leaves it: a copy of the
+    populated database (SQLite's backup, consistent whatever its WAL holds) and blobs."""
+    db = tmp_path / "registry.db"
+    with closing(sqlite3.connect(populated.db)) as src, closing(sqlite3.connect(db)) as dst:
+        src.backup(dst)
+    shutil.copytree(populated.blobs, tmp_path / "blobs")
+    for w in make_world(f"sqlite:///{db}", tmp_path, admin=populated.admin):
+        p = populated
+        yield Setup(w, dict(p.tokens), p.version_id, p.spare_token_id, dict(p.upload_ids))
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
+from starlette.routing import BaseRoute
 
 from modelreg import __version__
 from modelreg.api import errors
 from modelreg.api.auth import AuthMiddleware
-from modelreg.api.deps import default_workspace, reject_nul, workspace_from_path
+from modelreg.api.deps import default_workspace, workspace_from_path
 from modelreg.api.limits import BodyDeadlineMiddleware, BodyLimitMiddleware, RateLimiter
 from modelreg.api.middleware import RequestIdMiddleware
 from modelreg.api.routes import (
@@ -24,7 +26,6 @@ from modelreg.api.routes import (
     uploads,
     workspaces,
 )
-from modelreg.api.routes.common import errors_doc
 from modelreg.api.routes.models import build_router, version_by_id_router
 from modelreg.compat import mlflow as mlflow_compat
 from modelreg.config import Settings
@@ -56,48 +57,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         version=__version__,
         description="A self-hostable model registry.",
         lifespan=lifespan,
-        dependencies=[Depends(reject_nul)],
-        # What the app-wide middleware (authentication, limits) and the statement timeout
-        # may answer on any route.
-        responses=errors_doc(401, 403, 408, 413, 429, 504),
     )
     app.state.services = svc
     app.state.settings = settings
     errors.install(app)
-    app.include_router(health.router)
-    app.include_router(access.router)
-    app.include_router(workspaces.router)
-    # Before the model routes: /models/search must win over /models/{name_or_id}.
-    app.include_router(search.router)
-    app.include_router(build_router(workspace_from_path, "/api/v1/workspaces/{ws}", "models"))
-    app.include_router(build_router(default_workspace, "/api/v1", "models (default workspace)"))
-    app.include_router(
-        lifecycle.build_router(workspace_from_path, "/api/v1/workspaces/{ws}", "lifecycle")
-    )
-    app.include_router(
-        lifecycle.build_router(default_workspace, "/api/v1", "lifecycle (default workspace)")
-    )
-    app.include_router(lifecycle.router)
-    app.include_router(files.build_router(workspace_from_path, "/api/v1/workspaces/{ws}", "files"))
-    app.include_router(
-        files.build_router(default_workspace, "/api/v1", "files (default workspace)")
-    )
-    for dep, prefix, label in (
-        (workspace_from_path, "/api/v1/workspaces/{ws}", "artifacts"),
-        (default_workspace, "/api/v1", "artifacts (default workspace)"),
-    ):
-        app.include_router(artifacts.build_router(dep, prefix, label))
-        app.include_router(files.build_router(dep, prefix, label, FileOwner.ARTIFACT))
-        app.include_router(uploads.build_router(dep, prefix, label, FileOwner.ARTIFACT))
-    app.include_router(artifacts.view_router)
-    app.include_router(
-        uploads.build_router(workspace_from_path, "/api/v1/workspaces/{ws}", "uploads")
-    )
-    app.include_router(
-        uploads.build_router(default_workspace, "/api/v1", "uploads (default workspace)")
-    )
-    app.include_router(admin.router)
-    app.include_router(version_by_id_router())
+    # Every route already carries NUL rejection and the app-wide error responses
+    # (routes.common.api_router).
+    app.router.routes.extend(route_table())
     mlflow_compat.install(app)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(BodyDeadlineMiddleware, timeout=settings.request_timeout)
@@ -107,6 +73,48 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         )
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+@cache
+def route_table() -> tuple[BaseRoute, ...]:
+    """Every route of the API, in matching order, built once per process.
+
+    FastAPI derives a pydantic validator for every parameter of every route (seconds for
+    all of them), and ``include_router`` would derive them all again, lazily, on the first
+    requests to each app. These routes are complete as built (``api_router``) and the app
+    mounts them as they are. Sharing them between the apps of a process (tests build
+    hundreds) is sound because none holds an app, its settings or its services: handlers
+    find the services on ``request.app.state``. One consequence: ``app.dependency_overrides``
+    does not reach them (modelreg's tests run the real dependencies).
+    """
+    in_ws = (workspace_from_path, "/api/v1/workspaces/{ws}")
+    in_default = (default_workspace, "/api/v1")
+    routers = [
+        health.router,
+        access.router,
+        workspaces.router,
+        # Before the model routes: /models/search must win over /models/{name_or_id}.
+        search.router,
+        build_router(*in_ws, "models"),
+        build_router(*in_default, "models (default workspace)"),
+        lifecycle.build_router(*in_ws, "lifecycle"),
+        lifecycle.build_router(*in_default, "lifecycle (default workspace)"),
+        lifecycle.router,
+        files.build_router(*in_ws, "files"),
+        files.build_router(*in_default, "files (default workspace)"),
+        artifacts.build_router(*in_ws, "artifacts"),
+        files.build_router(*in_ws, "artifacts", FileOwner.ARTIFACT),
+        uploads.build_router(*in_ws, "artifacts", FileOwner.ARTIFACT),
+        artifacts.build_router(*in_default, "artifacts (default workspace)"),
+        files.build_router(*in_default, "artifacts (default workspace)", FileOwner.ARTIFACT),
+        uploads.build_router(*in_default, "artifacts (default workspace)", FileOwner.ARTIFACT),
+        artifacts.view_router,
+        uploads.build_router(*in_ws, "uploads"),
+        uploads.build_router(*in_default, "uploads (default workspace)"),
+        admin.router,
+        version_by_id_router(),
+    ]
+    return (*(route for router in routers for route in router.routes), *mlflow_compat.routes())
 
 
 def app_from_env() -> FastAPI:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 
 from modelreg.api.deps import Caller, Paging, Svc
-from modelreg.api.routes.common import CreatedAfter, CreatedBefore, errors_doc
+from modelreg.api.routes.common import CreatedAfter, CreatedBefore, api_router, errors_doc
 from modelreg.api.schemas.access import (
     AuditOut,
     AuditPage,
@@ -25,7 +25,7 @@ from modelreg.api.schemas.access import (
 )
 from modelreg.domain.access import AuditFilter, SubjectKind
 
-router = APIRouter(prefix="/api/v1", tags=["access"])
+router = api_router(prefix="/api/v1", tags=["access"])
 
 WsName = Annotated[str, Path(max_length=36, description="Workspace name.")]
 UserName = Annotated[str, Path(max_length=64, description="User or service account name.")]

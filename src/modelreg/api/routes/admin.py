@@ -3,16 +3,16 @@
 import dataclasses
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import Body
 from pydantic import BaseModel, Field
 
 from modelreg.api.deps import Caller, Svc
-from modelreg.api.routes.common import errors_doc
+from modelreg.api.routes.common import api_router, errors_doc
 from modelreg.api.schemas.common import StrictIn
 from modelreg.domain.durations import parse_duration
 from modelreg.services.gc import DEFAULT_GRACE, DEFAULT_UPLOAD_TTL
 
-router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+router = api_router(prefix="/api/v1/admin", tags=["admin"])
 
 Duration = Annotated[str, Field(min_length=1, max_length=40, examples=["1h", "30m", "2d"])]
 

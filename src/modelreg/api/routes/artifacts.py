@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from modelreg.api.deps import Caller, Paging, Svc
-from modelreg.api.routes.common import errors_doc
+from modelreg.api.routes.common import api_router, errors_doc
 from modelreg.api.schemas.artifacts import (
     ArtifactIn,
     ArtifactOut,
@@ -35,7 +35,7 @@ Number = Annotated[int, Path(ge=1, le=INT32_MAX, description="Version number.")]
 
 
 def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> APIRouter:
-    router = APIRouter(prefix=prefix + "/artifacts", tags=[tag])
+    router = api_router(prefix=prefix + "/artifacts", tags=[tag])
     Ws = Annotated[str, Depends(workspace_dep)]
 
     @router.post("", status_code=201, responses=errors_doc(404, 409))
@@ -113,7 +113,7 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
     return router
 
 
-view_router = APIRouter(prefix="/api/v1", tags=["artifact versions"])
+view_router = api_router(prefix="/api/v1", tags=["artifact versions"])
 
 Step = Annotated[int, Query(ge=0, le=INT64_MAX)]
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from modelreg.api.deps import reject_nul
 from modelreg.api.schemas.common import ErrorOut, Timestamp
 from modelreg.blobs import StagedBlob
 from modelreg.errors import InvalidArgument
@@ -25,6 +27,25 @@ def json_response(doc: Any, status: int = 200) -> Response:
 def errors_doc(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` entries for the error statuses a route can answer."""
     return {s: {"model": ErrorOut, "description": "Error"} for s in (400, *statuses)}
+
+
+def api_router(
+    prefix: str = "",
+    tags: list[str | Enum] | None = None,
+    responses: dict[int | str, dict[str, Any]] | None = None,
+    **options: Any,
+) -> APIRouter:
+    """A router whose routes carry what applies to every route of the app: NUL rejection,
+    and the errors that the app-wide middleware (authentication, limits) and the statement
+    timeout may answer, documented. Its routes are complete as built, so ``create_app``
+    mounts them as they are, shared by every app of the process (see ``route_table``)."""
+    return APIRouter(
+        prefix=prefix,
+        tags=tags,
+        dependencies=[Depends(reject_nul)],
+        responses={**errors_doc(401, 403, 408, 413, 429, 504), **(responses or {})},
+        **options,
+    )
 
 
 # Bodies are hashed and written in batches of this size, off the event loop.

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from modelreg.api.deps import Caller, Svc
 from modelreg.api.errors import error_response
 from modelreg.api.limits import streamed_body
-from modelreg.api.routes.common import errors_doc, receive
+from modelreg.api.routes.common import api_router, errors_doc, receive
 from modelreg.api.schemas.artifacts import ArtifactVersionOut
 from modelreg.api.schemas.versions import VersionOut
 from modelreg.domain.artifacts import FileOwner
@@ -76,7 +76,9 @@ def build_router(
 ) -> APIRouter:
     """The file routes below a model version, or (``owner``) below an artifact version."""
     segment = "models" if owner is FileOwner.MODEL else "artifacts"
-    router = APIRouter(prefix=f"{prefix}/{segment}/{{name_or_id}}/versions/{{version}}", tags=[tag])
+    router = api_router(
+        prefix=f"{prefix}/{segment}/{{name_or_id}}/versions/{{version}}", tags=[tag]
+    )
     Ws = Annotated[str, Depends(workspace_dep)]
 
     @router.put(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from pydantic import BaseModel
 
 from modelreg.api.deps import Svc
+from modelreg.api.routes.common import api_router
 from modelreg.errors import Unavailable
 
-router = APIRouter(tags=["health"])
+router = api_router(tags=["health"])
 
 
 class Health(BaseModel):

@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from modelreg.api.deps import Caller, Svc
-from modelreg.api.routes.common import errors_doc
+from modelreg.api.routes.common import api_router, errors_doc
 from modelreg.api.schemas.artifacts import ArtifactVersionOut
 from modelreg.api.schemas.common import INT32_MAX, Timestamp
 from modelreg.api.schemas.lifecycle import (
@@ -42,7 +42,7 @@ Expected = Annotated[int | None, Query(ge=1, le=INT32_MAX)]
 
 
 def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> APIRouter:
-    router = APIRouter(prefix=prefix + "/models/{name_or_id}", tags=[tag])
+    router = api_router(prefix=prefix + "/models/{name_or_id}", tags=[tag])
     Ws = Annotated[str, Depends(workspace_dep)]
 
     @router.post("/versions/{version}/stage", responses=errors_doc(404))
@@ -174,7 +174,7 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
     return router
 
 
-router = APIRouter(prefix="/api/v1", tags=["lineage"])
+router = api_router(prefix="/api/v1", tags=["lineage"])
 
 
 @router.get("/model-versions/{version_id}/lineage", responses=errors_doc(404))

@@ -12,6 +12,7 @@ from modelreg.api.routes.common import (
     CreatedBefore,
     NameQuery,
     TagQuery,
+    api_router,
     errors_doc,
     json_response,
     parse_tags,
@@ -43,7 +44,7 @@ SortBy = Annotated[
 
 def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> APIRouter:
     """The model and version routes, with the workspace taken from ``workspace_dep``."""
-    router = APIRouter(prefix=prefix, tags=[tag])
+    router = api_router(prefix=prefix, tags=[tag])
     Ws = Annotated[str, Depends(workspace_dep)]
 
     @router.post("/models", status_code=201, responses=errors_doc(404, 409))
@@ -163,7 +164,7 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
 
 
 def version_by_id_router() -> APIRouter:
-    router = APIRouter(prefix="/api/v1/model-versions", tags=["versions"])
+    router = api_router(prefix="/api/v1/model-versions", tags=["versions"])
 
     @router.get("/{version_id}", responses=errors_doc(404))
     def get_version_by_id(version_id: UUID, svc: Svc, who: Caller) -> VersionOut:

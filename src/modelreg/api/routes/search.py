@@ -2,10 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
 from modelreg.api.deps import Caller, Svc
-from modelreg.api.routes.common import errors_doc, json_response
+from modelreg.api.routes.common import api_router, errors_doc, json_response
 from modelreg.api.schemas.models import ModelOut
 from modelreg.api.schemas.search import ModelSearchPage, SearchIn, VersionSearchPage
 from modelreg.api.schemas.versions import version_doc
@@ -13,7 +13,7 @@ from modelreg.errors import InvalidArgument
 from modelreg.query.filter import MAX_FILTER_LENGTH
 from modelreg.query.paging import MAX_PAGE_SIZE
 
-router = APIRouter(prefix="/api/v1", tags=["search"])
+router = api_router(prefix="/api/v1", tags=["search"])
 
 
 async def search_query(

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from modelreg.api.deps import Caller, Svc
 from modelreg.api.limits import streamed_body
-from modelreg.api.routes.common import errors_doc, receive
+from modelreg.api.routes.common import api_router, errors_doc, receive
 from modelreg.api.routes.files import RAW_BODY, FileOut, NameOrId, Ref
 from modelreg.api.schemas.versions import FileDeclIn
 from modelreg.blobs import archive
@@ -84,7 +84,9 @@ def build_router(
     """The upload and archive routes below a model version, or (``owner``) below an
     artifact version."""
     segment = "models" if owner is FileOwner.MODEL else "artifacts"
-    router = APIRouter(prefix=f"{prefix}/{segment}/{{name_or_id}}/versions/{{version}}", tags=[tag])
+    router = api_router(
+        prefix=f"{prefix}/{segment}/{{name_or_id}}/versions/{{version}}", tags=[tag]
+    )
     Ws = Annotated[str, Depends(workspace_dep)]
 
     def part_at(

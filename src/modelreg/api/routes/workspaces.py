@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from modelreg.api.deps import Caller, Paging, Svc
-from modelreg.api.routes.common import errors_doc
+from modelreg.api.routes.common import api_router, errors_doc
 from modelreg.api.schemas.common import PageOut
 from modelreg.api.schemas.workspaces import WorkspaceIn, WorkspaceOut
 
-router = APIRouter(prefix="/api/v1/workspaces", tags=["workspaces"])
+router = api_router(prefix="/api/v1/workspaces", tags=["workspaces"])
 
 
 class WorkspacePage(PageOut[WorkspaceOut]):

@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, FastAPI, HTTPException
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from pydantic import BaseModel
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 
+from modelreg.api.routes.common import api_router
 from modelreg.compat.mlflow import artifacts, models, versions
 from modelreg.compat.mlflow.errors import MlflowRoute, mlflow_error, to_response
 
@@ -21,9 +23,9 @@ PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
 MLFLOW_PATHS = ("/api/2.0/mlflow/", "/api/2.0/mlflow-artifacts/")
 
 
-def _unknown_endpoint() -> APIRouter:
+def _unknown_endpoint(prefix: str) -> APIRouter:
     """Anything else under an MLflow prefix: ENDPOINT_NOT_FOUND, as MLflow answers."""
-    router = APIRouter(route_class=MlflowRoute)
+    router = api_router(prefix, route_class=MlflowRoute)
 
     @router.api_route(
         "/{rest:path}",
@@ -37,24 +39,25 @@ def _unknown_endpoint() -> APIRouter:
 
 
 def install(app: FastAPI) -> None:
-    """Mount the MLflow surface on ``app``."""
+    """Make failures under the MLflow prefixes answer in MLflow's shape on ``app`` (its
+    routes come from ``routes()``, which the app includes)."""
     shapes = app.state.error_shapes = getattr(app.state, "error_shapes", {})
     for prefix in (*PREFIXES, "/api/2.0/mlflow-artifacts", "/api/3.0/mlflow"):
         shapes[prefix] = to_response
+
+
+def routes() -> list[BaseRoute]:
+    """The MLflow surface's routes, complete (the app mounts them as they are)."""
+    routers = []
     for prefix in PREFIXES:
         public = prefix == PREFIXES[0]  # the ajax-api twin is the same API: document it once
-        for router, tag in (
-            (models.build_router(), "mlflow: registered models"),
-            (versions.build_router(), "mlflow: model versions"),
-        ):
-            app.include_router(router, prefix=prefix, tags=[tag], include_in_schema=public)
-    app.include_router(
-        artifacts.build_router(), prefix="/api/2.0/mlflow-artifacts", tags=["mlflow: artifacts"]
-    )
-    app.include_router(_openapi(app), prefix=PREFIXES[0])
-    app.include_router(_server_info(), prefix="/api/3.0/mlflow", tags=["mlflow: server"])
-    for prefix in (*PREFIXES, "/api/2.0/mlflow-artifacts"):
-        app.include_router(_unknown_endpoint(), prefix=prefix)
+        routers.append(models.build_router(prefix, "mlflow: registered models", public))
+        routers.append(versions.build_router(prefix, "mlflow: model versions", public))
+    routers.append(artifacts.build_router("/api/2.0/mlflow-artifacts", "mlflow: artifacts"))
+    routers.append(_openapi(PREFIXES[0]))
+    routers.append(_server_info("/api/3.0/mlflow", "mlflow: server"))
+    routers.extend(_unknown_endpoint(p) for p in (*PREFIXES, "/api/2.0/mlflow-artifacts"))
+    return [route for router in routers for route in router.routes]
 
 
 def _refs(node: Any, found: set[str]) -> None:
@@ -100,9 +103,9 @@ class ServerInfo(BaseModel):
     workspaces_enabled: bool = True
 
 
-def _server_info() -> APIRouter:
+def _server_info(prefix: str, tag: str) -> APIRouter:
     """What MLflow 3 clients ask before sending X-MLFLOW-WORKSPACE: workspaces are on."""
-    router = APIRouter(route_class=MlflowRoute)
+    router = api_router(prefix, [tag], route_class=MlflowRoute)
 
     @router.get("/server-info", response_model=ServerInfo)
     def server_info() -> Response:
@@ -112,16 +115,18 @@ def _server_info() -> APIRouter:
     return router
 
 
-def _openapi(app: FastAPI) -> APIRouter:
+def _openapi(prefix: str) -> APIRouter:
     """``/api/2.0/mlflow/openapi.json``: the MLflow-compatible surface alone. The app's
     /openapi.json describes it too, beside the native API."""
-    router = APIRouter(route_class=MlflowRoute)
+    router = api_router(prefix, route_class=MlflowRoute)
 
     @router.get("/openapi.json", include_in_schema=False)
-    def openapi_document() -> Response:
-        return Response(orjson.dumps(mlflow_openapi(app.openapi())), media_type="application/json")
+    def openapi_document(request: Request) -> Response:
+        # The serving app's document: the route is shared by every app built in a process.
+        full = request.app.openapi()
+        return Response(orjson.dumps(mlflow_openapi(full)), media_type="application/json")
 
     return router
 
 
-__all__ = ["install", "mlflow_error"]
+__all__ = ["install", "mlflow_error", "routes"]

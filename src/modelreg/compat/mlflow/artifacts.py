@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from modelreg.api.limits import streamed_body
-from modelreg.api.routes.common import receive
+from modelreg.api.routes.common import api_router, receive
 from modelreg.compat.mlflow.common import ERRORS, Caller, Svc, answer
 from modelreg.compat.mlflow.errors import MlflowRoute
 
@@ -35,8 +35,9 @@ class ArtifactList(BaseModel):
     files: list[ArtifactEntry] = []
 
 
-def build_router() -> APIRouter:
-    router = APIRouter(route_class=MlflowRoute, responses=ERRORS)
+def build_router(prefix: str, tag: str, public: bool = True) -> APIRouter:
+    """The routes below ``prefix``, tagged ``tag``; ``public``: in the OpenAPI document."""
+    router = api_router(prefix, [tag], ERRORS, route_class=MlflowRoute, include_in_schema=public)
 
     @router.put(
         "/artifacts/{path:path}",

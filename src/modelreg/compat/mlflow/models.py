@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from modelreg.api.routes.common import api_router
 from modelreg.compat.mlflow import wire
 from modelreg.compat.mlflow.common import (
     ERRORS,
@@ -31,8 +32,9 @@ def _alias(value: str) -> str:
     return names.alias_name(value)
 
 
-def build_router() -> APIRouter:
-    router = APIRouter(route_class=MlflowRoute, responses=ERRORS)
+def build_router(prefix: str, tag: str, public: bool = True) -> APIRouter:
+    """The routes below ``prefix``, tagged ``tag``; ``public``: in the OpenAPI document."""
+    router = api_router(prefix, [tag], ERRORS, route_class=MlflowRoute, include_in_schema=public)
 
     @router.post("/registered-models/create", response_model=wire.RegisteredModelResponse)
     def create_registered_model(

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from modelreg.api.routes.common import api_router
 from modelreg.compat.mlflow import wire
 from modelreg.compat.mlflow.common import ERRORS, Caller, Svc, Ws, answer, ignore_missing_key
 from modelreg.compat.mlflow.errors import MlflowRoute
@@ -18,8 +19,9 @@ from modelreg.query.paging import PageQuery
 _ACTIVE = (Stage.STAGING, Stage.PRODUCTION)
 
 
-def build_router() -> APIRouter:
-    router = APIRouter(route_class=MlflowRoute, responses=ERRORS)
+def build_router(prefix: str, tag: str, public: bool = True) -> APIRouter:
+    """The routes below ``prefix``, tagged ``tag``; ``public``: in the OpenAPI document."""
+    router = api_router(prefix, [tag], ERRORS, route_class=MlflowRoute, include_in_schema=public)
 
     @router.post("/model-versions/create", response_model=wire.ModelVersionResponse)
     def create_model_version(
