@@ -208,16 +208,32 @@ class _Target:
         jpath = "$" + "".join(f'."{p}"' for p in path)
         return func.json_type(col, jpath).is_not(None)
 
+    def _check_cost(self, node: Node) -> int:
+        """Rough cost of checking ``node`` on one candidate row: a column of the row, then a
+        metric (one covering-index probe), then tags, params, aliases and links (an index
+        probe and a table row), then nested conditions."""
+        if isinstance(node, Not):
+            return self._check_cost(node.item)
+        if not isinstance(node, Compare | In | IsNull):
+            return 3
+        res = resolve_field(node.field, self.schema)
+        if res.scope == "metrics":
+            return 1
+        if self.relation(res) is not None or res.scope not in ("", "card", "config"):
+            return 2
+        return 0
+
     def compile(self, node: Node, negate: bool = False) -> ColumnElement[bool]:
         """``node`` (or NOT ``node``) as a condition. NOT is pushed down to the conditions
         (De Morgan) so that, as SQL's three-valued logic gives for NULL columns and metrics,
         a row lacking a tag or param matches no comparison on it, negated or not: only
         ``IS NULL`` finds it."""
         if isinstance(node, And | Or):
-            items = [self.compile(i, negate) for i in node.items]
             if isinstance(node, And) != negate:
-                return and_(true(), *items)
-            return or_(false(), *items)
+                # SQLite checks conjuncts in the order written: the cheap ones first.
+                ordered = sorted(node.items, key=self._check_cost)
+                return and_(true(), *(self.compile(i, negate) for i in ordered))
+            return or_(false(), *(self.compile(i, negate) for i in node.items))
         if isinstance(node, Not):
             return self.compile(node.item, not negate)
         res = resolve_field(node.field, self.schema)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -27,15 +28,33 @@ _NULLABLE_ORDER = {"description", "run_id", "run_link", "source", "display_name"
 RARE_KV_ROWS = 1000
 
 
+# How long a rarity count is reused. It only steers the plan (never the result), and a
+# tag's share of all versions changes slowly, while counting a common one's first 1,000
+# rows costs about half a millisecond per search.
+RARITY_TTL_SECONDS = 60.0
+_rarity: dict[tuple[str, str, str, str], tuple[float, bool]] = {}
+
+
 def _rare_probe(conn: Connection) -> RareProbe | None:
-    """On SQLite, count (up to RARE_KV_ROWS, one index range) the rows holding a tag."""
+    """On SQLite, count (up to RARE_KV_ROWS, one index range) the rows holding a tag;
+    remembered per database for RARITY_TTL_SECONDS, as a planner keeps its statistics."""
     if conn.dialect.name != "sqlite":
         return None
+    database = str(conn.engine.url)
 
     def is_rare(table: Table, key: str, value: str) -> bool:
+        now = time.monotonic()
+        memo = (database, table.name, key, value)
+        known = _rarity.get(memo)
+        if known is not None and now - known[0] < RARITY_TTL_SECONDS:
+            return known[1]
         found = select(literal(1)).where(table.c.value == value, table.c.key == key)
         count = select(func.count()).select_from(found.limit(RARE_KV_ROWS).subquery())
-        return bool(conn.execute(count).scalar_one() < RARE_KV_ROWS)
+        rare = bool(conn.execute(count).scalar_one() < RARE_KV_ROWS)
+        if len(_rarity) >= 10_000:
+            _rarity.clear()  # a bound, not an LRU: refilling costs one count per pair
+        _rarity[memo] = (now, rare)
+        return rare
 
     return is_rare
 
