@@ -1,8 +1,8 @@
 """Throwaway databases for tests, built by the real Alembic migrations.
 
 Each dialect is migrated once per test session (per xdist worker). On SQLite every test
-gets a file copy of that migrated template. On PostgreSQL, where copying a database costs
-a checkpoint, every test gets the same migrated database emptied with TRUNCATE (tests that
+gets a file copy of that migrated template. On PostgreSQL, where dropping a database costs
+a checkpoint, every test gets the same migrated database emptied with DELETE (tests that
 need a database of their own, like the migration tests, call ``fresh()``).
 """
 
@@ -16,7 +16,6 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 from modelreg.store.migrate import upgrade
 from modelreg.store.schema import metadata
@@ -58,7 +57,16 @@ class PostgresDatabases:
         upgrade(self._url(self.template))
         self.admin.dispose()  # nothing may stay connected to a template that gets copied
         self._create(self.shared, self.template)
-        self._shared_engine = create_engine(self._url(self.shared), poolclass=NullPool)
+        # One connection kept open: emptying runs before every PostgreSQL test.
+        self._shared_engine = create_engine(self._url(self.shared), pool_size=1)
+        data = [t.name for t in metadata.sorted_tables if t.name not in ("meta", "workspaces")]
+        # Children first, in one statement. DELETE, not TRUNCATE: on tables this small it
+        # takes milliseconds, where TRUNCATE makes new files for every table and index
+        # (0.5 s and more on a busy machine).
+        deletes = " ".join(f"DELETE FROM {name};" for name in reversed(data))
+        self._empty = (
+            f"DO $$ BEGIN {deletes} DELETE FROM workspaces WHERE name <> 'default'; END $$"
+        )
 
     def _url(self, name: str) -> str:
         return self.admin_url.set(database=name).render_as_string(hide_password=False)
@@ -70,10 +78,8 @@ class PostgresDatabases:
 
     def new(self) -> str:
         """The worker's shared database, emptied back to the state migrations leave."""
-        data = [t.name for t in metadata.sorted_tables if t.name not in ("meta", "workspaces")]
         with self._shared_engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(data)} CASCADE"))
-            conn.execute(text("DELETE FROM workspaces WHERE name <> 'default'"))
+            conn.execute(text(self._empty))
         return self._url(self.shared)
 
     def fresh(self) -> str:
