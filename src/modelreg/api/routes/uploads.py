@@ -110,8 +110,8 @@ def build_router(workspace_dep: Callable[..., str], prefix: str, tag: str) -> AP
     @streamed_body
     async def put_part(request: Request, part: Part, svc: Svc) -> PartOut:
         """One part's raw bytes: exactly part_size, except the last; re-sending replaces."""
-        expected = await run_in_threadpool(svc.uploads.check_part, *part)
-        staged = await run_in_threadpool(svc.uploads.stage_part, part[4], part[5])
+        expected, offset = await run_in_threadpool(svc.uploads.check_part, *part)
+        staged = await run_in_threadpool(svc.uploads.stage_part, part[4], part[5], offset)
         await receive(request, staged, limit=expected)
         done = await run_in_threadpool(svc.uploads.record_part, *part, staged, expected)
         return PartOut(number=done.number, size=done.size)
