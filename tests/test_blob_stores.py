@@ -175,6 +175,26 @@ def test_a_part_being_resent_does_not_count_until_committed(tmp_path: Path) -> N
     assert blobs.assemble(upload, [1]).sha256() == _sha(DATA[:PART])
 
 
+def test_a_part_resent_elsewhere_is_hashed_from_the_file(tmp_path: Path) -> None:
+    """One process hashes in-order parts as they arrive and skips the read-back; a part
+    re-sent through another process (another store object over the same folder) with
+    other bytes must be what the blob's sha256 is computed over."""
+    here, there = LocalBlobStore(tmp_path / "blobs"), LocalBlobStore(tmp_path / "blobs")
+    upload = str(uuid.uuid4())
+    _send_part(here, upload, 1, b"a" * PART)
+    _send_part(here, upload, 2, b"b" * 10)
+    _send_part(there, upload, 1, b"c" * PART)  # same size, other bytes
+    assembled = here.assemble(upload, [1, 2])
+    assert assembled.sha256() == _sha(b"c" * PART + b"b" * 10)
+    assert _read(here, assembled.commit()) == b"c" * PART + b"b" * 10
+
+    # In order through one process: the chained digest is the file's.
+    upload = str(uuid.uuid4())
+    for n in (1, 2, 3):
+        _send_part(here, upload, n, DATA[(n - 1) * PART : n * PART])
+    assert here.assemble(upload, [1, 2, 3]).sha256() == _sha(DATA)
+
+
 def test_assembling_waits_for_parts_being_written(tmp_path: Path) -> None:
     """Completing an upload while one of its parts is being re-sent (say, by another
     server process) waits for that write, and a part written after completion never

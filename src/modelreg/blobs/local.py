@@ -7,7 +7,12 @@ and only then recorded by a marker file ``<number>`` holding its size. Completin
 ``data`` to ``assembled``, hashes it by reading it once, and renames it into ``objects/``:
 the bytes are written once, not once as parts and again as the blob. Part writers hold a
 shared ``flock`` on ``data`` and completing takes it exclusively, so no part write can land
-in a file that is being (or has been) turned into a blob."""
+in a file that is being (or has been) turned into a blob.
+
+When parts reach one server process in order (the usual case), that process also hashes them
+as they are written (a :class:`_Chain`), and completing there needs no read-back: it uses
+the chained digest if every part's marker is still the very file the chain recorded (a part
+re-sent since, by any process, has a new marker), else it reads the file back."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -74,21 +80,86 @@ def _open_data(folder: Path) -> int:
         os.close(fd)  # renamed by a completing upload while we waited: open afresh
 
 
-class LocalPart:
-    """One part, written at its offset into the upload's ``data`` file."""
+Fingerprint = tuple[int, int, int]  # (inode, mtime ns, ctime ns) of a part's marker
 
-    def __init__(self, folder: Path, number: int, offset: int) -> None:
+
+def _fingerprint(path: Path) -> Fingerprint | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_ctime_ns
+
+
+class _Chain:
+    """The sha256 of an upload's first ``length`` bytes, as parts 1, 2, ... were written in
+    order through this process, with the marker each of those parts left."""
+
+    def __init__(self) -> None:
+        self.hash = hashlib.sha256()
+        self.length = 0
+        self.markers: dict[int, Fingerprint] = {}
+        self.busy = False  # a part is extending it right now
+
+
+class _Chains:
+    """The chains of the uploads in progress through this process (a bounded few: a chain
+    is only a shortcut, and a forgotten one means a read-back)."""
+
+    LIMIT = 64
+
+    def __init__(self) -> None:
+        self._chains: dict[str, _Chain] = {}
+        self._lock = threading.Lock()
+
+    def claim(self, upload: str, offset: int) -> _Chain | None:
+        """The chain a part at ``offset`` extends (a new one for the first part), or None
+        when the part is out of order."""
+        with self._lock:
+            chain = self._chains.get(upload)
+            if chain is None and offset == 0:
+                while len(self._chains) >= self.LIMIT:
+                    self._chains.pop(next(iter(self._chains)))
+                chain = self._chains[upload] = _Chain()
+            if chain is None or chain.busy or chain.length != offset:
+                return None
+            chain.busy = True
+            return chain
+
+    def take(self, upload: str) -> _Chain | None:
+        with self._lock:
+            return self._chains.pop(upload, None)
+
+    def release(self, chain: _Chain) -> None:
+        with self._lock:
+            chain.busy = False
+
+
+class LocalPart:
+    """One part, written at its offset into the upload's ``data`` file (and hashed onto its
+    upload's chain when it is the next part in order)."""
+
+    def __init__(
+        self, folder: Path, number: int, offset: int, chains: _Chains, upload: str
+    ) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self._folder = folder
+        self._number = number
         self._marker = folder / str(number)
         self._marker.unlink(missing_ok=True)  # until this copy is committed, it is not there
         self._fd: int | None = _open_data(folder)
         self._pos = offset
         self.size = 0
+        self._chains = chains
+        self._chain = chains.claim(upload, offset)
+        # A copy, so that a part that fails leaves the chain as it was.
+        self._hash = self._chain.hash.copy() if self._chain is not None else None
 
     def write(self, chunk: bytes) -> None:
         assert self._fd is not None
         view = memoryview(chunk)
+        if self._hash is not None:
+            self._hash.update(view)
         while view:
             n = os.pwrite(self._fd, view, self._pos)
             self._pos += n
@@ -98,13 +169,16 @@ class LocalPart:
     def commit(self) -> None:
         assert self._fd is not None
         try:
-            os.fsync(self._fd)
+            os.fsync(self._fd)  # the bytes are on disk before any marker says so
+            # The marker itself is not fsynced (that would cost a journal commit per part):
+            # lost in a crash, the part merely counts as missing and is sent again.
             tmp = self._folder / f".{self._marker.name}.{uuid.uuid4().hex}"
-            with tmp.open("w") as f:
-                f.write(str(self.size))
-                f.flush()
-                os.fsync(f.fileno())
+            tmp.write_text(str(self.size))
             os.replace(tmp, self._marker)
+            chain, marker = self._chain, _fingerprint(self._marker)
+            if chain is not None and self._hash is not None and marker is not None:
+                chain.hash, chain.length = self._hash, chain.length + self.size
+                chain.markers[self._number] = marker
         finally:
             self.discard()
 
@@ -113,14 +187,20 @@ class LocalPart:
         if self._fd is not None:
             os.close(self._fd)  # also releases the lock
             self._fd = None
+        if self._chain is not None:
+            self._chains.release(self._chain)
+            self._chain = None
 
 
 class LocalAssembled:
     """An upload's ``assembled`` file, hashed; committing renames it into ``objects/``."""
 
-    def __init__(self, root: Path, path: Path) -> None:
+    def __init__(self, root: Path, path: Path, chained: _Chain | None = None) -> None:
         self._root = root
         self._path = path
+        if chained is not None:  # hashed on the way in: no read-back
+            self.size, self._digest = chained.length, chained.hash.hexdigest()
+            return
         h = hashlib.sha256()
         buf = bytearray(HASH_READ)
         size = 0
@@ -195,6 +275,7 @@ class LocalBlobStore:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
+        self._chains = _Chains()
         for sub in ("tmp", "objects", "uploads"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
 
@@ -211,7 +292,7 @@ class LocalBlobStore:
         return self.root / "uploads" / check_upload_id(upload)
 
     def stage_part(self, upload: str, number: int, offset: int) -> LocalPart:
-        return LocalPart(self._upload_dir(upload), int(number), offset)
+        return LocalPart(self._upload_dir(upload), int(number), offset, self._chains, upload)
 
     def assemble(self, upload: str, numbers: Sequence[int]) -> LocalAssembled:
         folder = self._upload_dir(upload)
@@ -235,7 +316,15 @@ class LocalBlobStore:
         missing = [n for n in numbers if not (folder / str(n)).is_file()]
         if missing or not assembled.is_file():
             raise FileNotFoundError(f"part {(missing or numbers)[0]} missing")
-        return LocalAssembled(self.root, assembled)
+        chain = self._chains.take(upload)
+        if chain is not None and not (
+            not chain.busy
+            and sorted(chain.markers) == sorted(numbers)
+            and all(_fingerprint(folder / str(n)) == m for n, m in chain.markers.items())
+            and assembled.stat().st_size == chain.length
+        ):
+            chain = None  # a part was re-sent (or went) since: read the file back
+        return LocalAssembled(self.root, assembled, chain)
 
     def part_sizes(self, upload: str) -> dict[int, int]:
         sizes: dict[int, int] = {}
@@ -252,6 +341,8 @@ class LocalBlobStore:
 
     def delete_parts(self, upload: str, older_than: datetime | None = None) -> int:
         folder = self._upload_dir(upload)
+        if older_than is None:
+            self._chains.take(upload)
         freed = 0
         try:
             entries = list(os.scandir(folder))

@@ -26,7 +26,7 @@ from modelreg.services.base import Action, ServiceBase
 from modelreg.services.files import FileService, check_sha256
 from modelreg.store import uploads as store
 
-DEFAULT_PART_SIZE = 8 << 20
+DEFAULT_PART_SIZE = 64 << 20  # few requests per GB; a resumed upload re-sends at most one
 MAX_PARTS = 10_000  # as in S3: a 5 TiB file still fits, with larger parts
 MAX_SIZE = 5 << 40
 PRESIGN_TTL = timedelta(minutes=15)
