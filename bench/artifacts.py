@@ -36,7 +36,7 @@ from pathlib import Path
 
 import httpx
 from tests.s3server import start_s3_server
-from tests.servers import clean_env, serve
+from tests.servers import clean_env, free_port, serve
 
 from bench.report import replace_section, tree_cpu_seconds
 from modelreg.client import Client
@@ -54,6 +54,7 @@ class Row:
     baseline: float  # MB/s
     baseline_name: str
     server_cpu: float  # the server's CPU seconds for the modelreg run shown
+    floor: float | None = None  # MB/s of the bare ASGI app (bench/floor_app.py), local only
 
 
 def _timed(fn: Callable[[], object]) -> float:
@@ -222,6 +223,54 @@ def _rows(
     ]
 
 
+def _floor(work: Path, src: Path, dst: Path, repeat: int) -> tuple[float, float, float, float]:
+    """(PUT s, its server CPU s, GET s, its server CPU s) against bench/floor_app.py on
+    uvicorn: the HTTP server and the unavoidable byte work, nothing of modelreg."""
+    port = free_port()
+    env = clean_env(FLOOR_FILE=str(work / "floor.bin"))
+    cmd = [sys.executable, "-m", "uvicorn", "bench.floor_app:app", "--host", "127.0.0.1"]
+    cmd += ["--port", str(port), "--log-level", "warning"]
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(cmd, cwd=root, env=env, start_new_session=True)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600) as http:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    http.get("/ready", timeout=1)  # 404 (no file yet) or 200: it is up
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
+
+            def put() -> None:
+                http.put("/f", content=_chunks(src)).raise_for_status()
+
+            def get() -> None:
+                with http.stream("GET", "/f") as r, dst.open("wb") as f:
+                    r.raise_for_status()
+                    for block in r.iter_raw():
+                        f.write(block)
+
+            def best(fn: Callable[[], None]) -> tuple[float, float]:
+                runs = []
+                for _ in range(repeat):
+                    cpu = tree_cpu_seconds(proc.pid)
+                    seconds = _timed(fn)
+                    runs.append((seconds, tree_cpu_seconds(proc.pid) - cpu))
+                    _drop(dst)
+                return min(runs)
+
+            put_s, put_cpu = best(put)
+            get_s, get_cpu = best(get)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        _drop(work / "floor.bin")
+    return put_s, put_cpu, get_s, get_cpu
+
+
 def bench_local(work: Path, src: Path, sha: str, repeat: int) -> list[Row]:
     mb = src.stat().st_size / 1e6
     dst = work / "copy.bin"
@@ -233,9 +282,13 @@ def bench_local(work: Path, src: Path, sha: str, repeat: int) -> list[Row]:
     cp_down = _best(
         repeat, lambda: subprocess.run(["cp", str(src), str(dst)], check=True), lambda: _drop(dst)
     )
+    floor_put, _, floor_get, _ = _floor(work, src, dst, repeat)
     with serve("--data-dir", str(work / "data"), workdir=work, name="bench") as server:
         m = _through_api(server.base_url, server.proc.pid, src, sha, dst, repeat)
-    return _rows("local", mb, m, (cp_up, "cp + fsync"), (cp_down, "cp"))
+    rows = _rows("local", mb, m, (cp_up, "cp + fsync"), (cp_down, "cp"))
+    for row in rows:
+        row.floor = mb / (floor_put if row.operation.startswith("upload") else floor_get)
+    return rows
 
 
 def bench_s3(work: Path, src: Path, sha: str, repeat: int) -> list[Row]:
@@ -278,13 +331,16 @@ def bench_s3(work: Path, src: Path, sha: str, repeat: int) -> list[Row]:
 def table(rows: list[Row]) -> list[str]:
     lines = [
         "| store | operation | modelreg MB/s | server CPU s | baseline | baseline MB/s "
-        "| modelreg / baseline |",
-        "|---|---|---:|---:|---|---:|---:|",
+        "| modelreg / baseline | bare-ASGI floor MB/s | modelreg / floor |",
+        "|---|---|---:|---:|---|---:|---:|---:|---:|",
     ]
     for r in rows:
+        floor = "n/a" if r.floor is None else f"{r.floor:,.0f}"
+        of_floor = "n/a" if r.floor is None else f"{r.modelreg / r.floor:.0%}"
         lines.append(
             f"| {r.store} | {r.operation} | {r.modelreg:,.0f} | {r.server_cpu:.1f} "
-            f"| {r.baseline_name} | {r.baseline:,.0f} | {r.modelreg / r.baseline:.0%} |"
+            f"| {r.baseline_name} | {r.baseline:,.0f} | {r.modelreg / r.baseline:.0%} "
+            f"| {floor} | {of_floor} |"
         )
     return lines
 
