@@ -127,6 +127,23 @@ def test_large_object_round_trip(blobs: BlobStore) -> None:
     assert _read(blobs, sha, len(data) - 5) == data[-5:]
 
 
+def test_a_download_abandoned_midway_stops_fetching(blobs: BlobStore) -> None:
+    """S3 reads run ahead of the consumer in a thread of their own; a client that goes away
+    after the first chunk must not leave that thread behind."""
+    import threading
+
+    if isinstance(blobs, LocalBlobStore):
+        pytest.skip("local reads run in the caller's thread")
+    sha = _put(blobs, os.urandom(12 << 20), chunk=1 << 20)
+    stream = blobs.read(sha)
+    assert len(next(stream)) > 0
+    stream.close()  # type: ignore[attr-defined]  # a generator, as Starlette closes it
+    deadline = time.monotonic() + 5
+    while any(t.name == "s3-read-ahead" for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "the read-ahead thread outlived its download"
+        time.sleep(0.05)
+
+
 # --- upload parts ---------------------------------------------------------------------------
 
 PART = 4096

@@ -11,6 +11,8 @@ back once, in order, which sha256 (a sequential hash) needs anyway."""
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -157,7 +159,7 @@ class S3BlobStore:
                 result = obstore.get(self.store, self.key(sha256), options=options)
         except BaseError as e:
             raise _unavailable("download", e) from e
-        return _chunks(result.stream(min_chunk_size=CHUNK))
+        return _read_ahead(_chunks(result.stream(min_chunk_size=CHUNK)))
 
     def _part_key(self, upload: str, number: int) -> str:
         return f"uploads/{check_upload_id(upload)}/{int(number)}"
@@ -173,7 +175,7 @@ class S3BlobStore:
             raise FileNotFoundError(f"part {number} missing") from e
         except BaseError as e:
             raise _unavailable("download", e) from e
-        return _chunks(result.stream(min_chunk_size=CHUNK))
+        return _read_ahead(_chunks(result.stream(min_chunk_size=CHUNK)))
 
     def assemble(self, upload: str, numbers: Sequence[int]) -> S3Staged:
         staged = self.stage()
@@ -250,6 +252,49 @@ class S3BlobStore:
 def _chunks(stream: Iterable[Buffer]) -> Iterator[bytes]:
     for chunk in stream:
         yield bytes(chunk)
+
+
+READ_AHEAD = 4  # chunks fetched ahead of the consumer (4 MiB per download)
+_END = object()
+
+
+def _read_ahead(chunks: Iterator[bytes], depth: int = READ_AHEAD) -> Iterator[bytes]:
+    """``chunks``, pulled from the store by a thread of its own up to ``depth`` chunks ahead,
+    so fetching from S3 and sending to the client overlap instead of taking turns. If the
+    consumer stops early (a client went away), the thread stops too."""
+    q: queue.Queue[object] = queue.Queue(depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fetch() -> None:
+        try:
+            for chunk in chunks:
+                if not put(chunk):
+                    return
+            put(_END)
+        except BaseException as e:  # handed to the consumer, raised there
+            put(e)
+
+    threading.Thread(target=fetch, name="s3-read-ahead", daemon=True).start()
+    try:
+        while True:
+            item = q.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, bytes)
+            yield item
+    finally:
+        stop.set()
 
 
 def _unavailable(what: str, e: Exception) -> Unavailable:
