@@ -38,8 +38,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psutil
 
+from bench.report import tree_cpu_seconds
 from bench.search import write_report
 
 BENCH_VENV = Path(__file__).resolve().parent / ".venv-mlflow"
@@ -78,15 +78,7 @@ class Target:
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the server and every process under it, now."""
-        total = 0.0
-        root = psutil.Process(self.proc.pid)
-        for p in [root, *root.children(recursive=True)]:
-            try:
-                t = p.cpu_times()
-            except psutil.NoSuchProcess:
-                continue
-            total += t.user + t.system
-        return total
+        return tree_cpu_seconds(self.proc.pid)
 
 
 def _wait_ready(target: Target, timeout: float = 180.0) -> None:

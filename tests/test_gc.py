@@ -148,7 +148,7 @@ def test_stale_uploads_and_orphan_parts(gc_client: TestClient, gsvc: Services) -
         _ok(gc_client.put(f"{base}/uploads/{up}/parts/1", content=data[:1024]))
         uploads.append(up)
     # Parts of an upload that does not exist (say, a part that landed after an abort).
-    orphan = blobs.stage_part(str(uuid.uuid4()), 1)
+    orphan = blobs.stage_part(str(uuid.uuid4()), 1, 0)
     orphan.write(b"o" * 10)
     orphan.commit()
 

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     )
     s3_secret_access_key: str | None = Field(None, description="S3 secret access key.")
     upload_part_size: int = Field(
-        8 << 20,
+        64 << 20,
         ge=1 << 10,
         le=5 << 30,
         description="Part size the server hands out for resumable uploads (bytes; raised "

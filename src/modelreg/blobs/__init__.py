@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from modelreg.blobs.base import BlobStore, StagedBlob, StoredObject
+from modelreg.blobs.base import AssembledBlob, BlobStore, Sink, StagedBlob, StagedPart, StoredObject
 from modelreg.blobs.local import LocalBlobStore
 
-__all__ = ["BlobStore", "LocalBlobStore", "StagedBlob", "StoredObject", "open_blob_store"]
+__all__ = [
+    "AssembledBlob",
+    "BlobStore",
+    "LocalBlobStore",
+    "Sink",
+    "StagedBlob",
+    "StagedPart",
+    "StoredObject",
+    "open_blob_store",
+]
 
 
 def open_blob_store(

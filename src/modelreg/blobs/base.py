@@ -1,8 +1,9 @@
 """The blob-store interface. Blobs are addressed by their sha256, so identical files are
 stored once and promotion shares bytes by reference.
 
-Besides blobs, a store keeps the *parts* of resumable uploads (``uploads/<id>/<number>``):
-bytes that belong to no file yet, readable by every server process over the same store.
+Besides blobs, a store keeps the *parts* of resumable uploads (under ``uploads/<id>/``):
+bytes that belong to no file yet, reachable by every server process over the same store.
+Completing an upload assembles its parts into a blob, verified before it is published.
 Garbage collection lists both with their age and removes what no database row needs.
 """
 
@@ -12,7 +13,7 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -44,19 +45,46 @@ class StoredObject:
     modified: datetime
 
 
-class StagedBlob(Protocol):
-    """Bytes being received: hashed as they arrive, invisible until committed."""
+class Sink(Protocol):
+    """Where a request body goes: written chunk by chunk, discarded on failure."""
 
     size: int
 
     def write(self, chunk: bytes) -> None: ...
 
+    def discard(self) -> None: ...
+
+
+class StagedBlob(Sink, Protocol):
+    """Bytes being received: hashed as they arrive, invisible until committed."""
+
     def sha256(self) -> str: ...
 
     def commit(self) -> str:
-        """Publish the bytes (a blob under its sha256, or an upload part under its number)
-        and return their sha256. A blob that was already stored is made young again, so
-        the garbage collector's grace period covers the row about to reference it."""
+        """Publish the bytes as a blob under their sha256 and return it. A blob that was
+        already stored is made young again, so the garbage collector's grace period covers
+        the row about to reference it."""
+        ...
+
+
+class StagedPart(Sink, Protocol):
+    """One part of a resumable upload being received (not hashed: the file's sha256 is
+    computed once, over all parts in order, when the upload completes)."""
+
+    def commit(self) -> None:
+        """Durably store the part, replacing an earlier copy; only then does it count."""
+        ...
+
+
+class AssembledBlob(Protocol):
+    """An upload's parts as one blob: hashed, not yet published."""
+
+    size: int
+
+    def sha256(self) -> str: ...
+
+    def commit(self) -> str:
+        """Publish as a blob under its sha256 (as :meth:`StagedBlob.commit`)."""
         ...
 
     def discard(self) -> None: ...
@@ -71,11 +99,15 @@ class BlobStore(Protocol):
 
     def exists(self, sha256: str) -> bool: ...
 
-    def stage_part(self, upload: str, number: int) -> StagedBlob:
-        """Bytes of part ``number`` of ``upload``; committing replaces an earlier copy."""
+    def stage_part(self, upload: str, number: int, offset: int) -> StagedPart:
+        """Bytes of part ``number`` of ``upload``, which start at byte ``offset`` of the
+        file; committing replaces an earlier copy."""
         ...
 
-    def read_part(self, upload: str, number: int) -> Iterator[bytes]: ...
+    def assemble(self, upload: str, numbers: Sequence[int]) -> AssembledBlob:
+        """The parts ``numbers`` (all of them, in order) as one blob, hashed; raises
+        FileNotFoundError when a part's bytes are gone from the store."""
+        ...
 
     def part_sizes(self, upload: str) -> dict[int, int]:
         """{part number: size} of the parts of ``upload`` the store holds."""
@@ -102,22 +134,26 @@ class BlobStore(Protocol):
 
 
 class Spool:
-    """Incoming bytes in a local temp file, hashed as they arrive (constant memory).
-    Stores subclass it and publish the file under its sha256 in ``commit``."""
+    """Incoming bytes in a local temp file, hashed as they arrive unless ``hashed`` is
+    false (constant memory). Stores subclass it and publish the file in ``commit``."""
 
-    def __init__(self, tmp_dir: Path | str | None, prefix: str = "modelreg-") -> None:
+    def __init__(
+        self, tmp_dir: Path | str | None, prefix: str = "modelreg-", hashed: bool = True
+    ) -> None:
         fd, name = tempfile.mkstemp(prefix=prefix, dir=tmp_dir)
         self._file = os.fdopen(fd, "w+b")
         self._path = Path(name)
-        self._hash = hashlib.sha256()
+        self._hash = hashlib.sha256() if hashed else None
         self.size = 0
 
     def write(self, chunk: bytes) -> None:
         self._file.write(chunk)
-        self._hash.update(chunk)
+        if self._hash is not None:
+            self._hash.update(chunk)
         self.size += len(chunk)
 
     def sha256(self) -> str:
+        assert self._hash is not None, "an unhashed spool has no sha256"
         return self._hash.hexdigest()
 
     def discard(self) -> None:

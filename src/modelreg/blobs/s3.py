@@ -11,7 +11,9 @@ back once, in order, which sha256 (a sequential hash) needs anyway."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import queue
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,22 +34,20 @@ CHUNK = 1 << 20
 PART_SIZE = 8 << 20
 
 
-class S3Staged(Spool):
-    def __init__(self, store: S3BlobStore, key: str | None = None) -> None:
-        super().__init__(store.tmp_dir, prefix="modelreg-s3-")
-        self._store = store
-        self._key = key
+class _Upload(Spool):
+    """A spooled file, uploaded to one key on commit."""
 
-    def commit(self) -> str:
-        digest = self.sha256()
+    def __init__(self, store: S3BlobStore, hashed: bool) -> None:
+        super().__init__(store.tmp_dir, prefix="modelreg-s3-", hashed=hashed)
+        self._store = store
+
+    def _upload(self, key: str) -> None:
         try:
-            # Even when the blob is already there it is written again: that makes it young,
-            # so garbage collection's grace period covers the row about to reference it.
             self._file.flush()
             self._file.seek(0)
             obstore.put(
                 self._store.store,
-                self._key or self._store.key(digest),
+                key,
                 self._file,
                 use_multipart=self.size > PART_SIZE,
                 chunk_size=PART_SIZE,
@@ -57,7 +57,27 @@ class S3Staged(Spool):
             raise _unavailable("upload", e) from e
         finally:
             self.discard()
+
+
+class S3Staged(_Upload):
+    def __init__(self, store: S3BlobStore) -> None:
+        super().__init__(store, hashed=True)
+
+    def commit(self) -> str:
+        digest = self.sha256()
+        # Even when the blob is already there it is written again: that makes it young,
+        # so garbage collection's grace period covers the row about to reference it.
+        self._upload(self._store.key(digest))
         return digest
+
+
+class S3Part(_Upload):
+    def __init__(self, store: S3BlobStore, key: str) -> None:
+        super().__init__(store, hashed=False)
+        self._key = key
+
+    def commit(self) -> None:
+        self._upload(self._key)
 
 
 class S3BlobStore:
@@ -139,15 +159,15 @@ class S3BlobStore:
                 result = obstore.get(self.store, self.key(sha256), options=options)
         except BaseError as e:
             raise _unavailable("download", e) from e
-        return _chunks(result.stream(min_chunk_size=CHUNK))
+        return _read_ahead(_chunks(result.stream(min_chunk_size=CHUNK)))
 
     def _part_key(self, upload: str, number: int) -> str:
         return f"uploads/{check_upload_id(upload)}/{int(number)}"
 
-    def stage_part(self, upload: str, number: int) -> S3Staged:
-        return S3Staged(self, self._part_key(upload, number))
+    def stage_part(self, upload: str, number: int, offset: int) -> S3Part:
+        return S3Part(self, self._part_key(upload, number))
 
-    def read_part(self, upload: str, number: int) -> Iterator[bytes]:
+    def _read_part(self, upload: str, number: int) -> Iterator[bytes]:
         key = self._part_key(upload, number)
         try:
             result = obstore.get(self.store, key)
@@ -155,7 +175,18 @@ class S3BlobStore:
             raise FileNotFoundError(f"part {number} missing") from e
         except BaseError as e:
             raise _unavailable("download", e) from e
-        return _chunks(result.stream(min_chunk_size=CHUNK))
+        return _read_ahead(_chunks(result.stream(min_chunk_size=CHUNK)))
+
+    def assemble(self, upload: str, numbers: Sequence[int]) -> S3Staged:
+        staged = self.stage()
+        try:
+            for number in numbers:
+                for chunk in self._read_part(upload, number):
+                    staged.write(chunk)
+        except BaseException:
+            staged.discard()
+            raise
+        return staged
 
     def part_sizes(self, upload: str) -> dict[int, int]:
         sizes: dict[int, int] = {}
@@ -221,6 +252,49 @@ class S3BlobStore:
 def _chunks(stream: Iterable[Buffer]) -> Iterator[bytes]:
     for chunk in stream:
         yield bytes(chunk)
+
+
+READ_AHEAD = 4  # chunks fetched ahead of the consumer (4 MiB per download)
+_END = object()
+
+
+def _read_ahead(chunks: Iterator[bytes], depth: int = READ_AHEAD) -> Iterator[bytes]:
+    """``chunks``, pulled from the store by a thread of its own up to ``depth`` chunks ahead,
+    so fetching from S3 and sending to the client overlap instead of taking turns. If the
+    consumer stops early (a client went away), the thread stops too."""
+    q: queue.Queue[object] = queue.Queue(depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fetch() -> None:
+        try:
+            for chunk in chunks:
+                if not put(chunk):
+                    return
+            put(_END)
+        except BaseException as e:  # handed to the consumer, raised there
+            put(e)
+
+    threading.Thread(target=fetch, name="s3-read-ahead", daemon=True).start()
+    try:
+        while True:
+            item = q.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, bytes)
+            yield item
+    finally:
+        stop.set()
 
 
 def _unavailable(what: str, e: Exception) -> Unavailable:

@@ -120,7 +120,9 @@ class FilesApi(Resource):
         response = self._http.request("GET", url, stream=True, headers={"Accept": "*/*"})
         try:
             with partial.open("wb") as out:
-                for chunk in response.iter_bytes(CHUNK_SIZE):
+                # Chunks as they come off the socket: re-chunking to a fixed size would copy
+                # every byte once more.
+                for chunk in response.iter_bytes():
                     h.update(chunk)
                     out.write(chunk)
                     if on_bytes is not None:

@@ -4,10 +4,10 @@ version (``owner`` says which; the same rules for both).
 The upload (path, size, sha256, part size) is a database row and its parts are objects in
 the blob store, which is the one record of which parts arrived (so parts PUT straight to a
 presigned S3 URL count like any other): any server process over the same database and
-store can take any part. Completing reads the parts back in order, hashing them into a staged
-blob (sha256 is sequential and parts may arrive in any order), and only a blob with the
-declared size and sha256 becomes the version's file; on a mismatch the upload is removed
-and nothing is recorded.
+store can take any part. Completing has the store assemble the parts into one blob and hash
+it in order (sha256 is sequential and parts may arrive in any order), and only a blob with
+the declared size and sha256 becomes the version's file; on a mismatch the upload is
+removed and nothing is recorded.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection
 
-from modelreg.blobs import StagedBlob
+from modelreg.blobs import StagedPart
 from modelreg.domain import names
 from modelreg.domain.artifacts import FileOwner
 from modelreg.domain.entities import FileInfo, Principal, Upload, UploadPart
@@ -29,7 +29,7 @@ from modelreg.services.files import FileService, check_sha256
 from modelreg.store import uploads as store
 
 MODEL = FileOwner.MODEL
-DEFAULT_PART_SIZE = 8 << 20
+DEFAULT_PART_SIZE = 64 << 20  # few requests per GB; a resumed upload re-sends at most one
 MAX_PARTS = 10_000  # as in S3: a 5 TiB file still fits, with larger parts
 MAX_SIZE = 5 << 40
 PRESIGN_TTL = timedelta(minutes=15)
@@ -107,9 +107,9 @@ class UploadService(ServiceBase):
         upload_id: UUID,
         number: int,
         owner: FileOwner = MODEL,
-    ) -> int:
+    ) -> tuple[int, int]:
         """Before any byte is read: the upload exists, takes files, and has part
-        ``number``; the exact size that part must have."""
+        ``number``; the exact size that part must have, and its offset in the file."""
         with self.db.read() as conn:
             version_id = self.files.version_for(conn, who, workspace, model, ref, owner)
             upload = self._get(conn, version_id, upload_id)
@@ -118,10 +118,10 @@ class UploadService(ServiceBase):
                 f"part {number} is out of range: this upload has parts 1..{upload.part_count}",
                 {"field": "part", "parts": upload.part_count},
             )
-        return upload.expected_part_size(number)
+        return upload.expected_part_size(number), (number - 1) * upload.part_size
 
-    def stage_part(self, upload_id: UUID, number: int) -> StagedBlob:
-        return self.files.blobs.stage_part(str(upload_id), number)
+    def stage_part(self, upload_id: UUID, number: int, offset: int) -> StagedPart:
+        return self.files.blobs.stage_part(str(upload_id), number, offset)
 
     def record_part(
         self,
@@ -131,7 +131,7 @@ class UploadService(ServiceBase):
         ref: str,
         upload_id: UUID,
         number: int,
-        staged: StagedBlob,
+        staged: StagedPart,
         expected_size: int,
         owner: FileOwner = MODEL,
     ) -> UploadPart:
@@ -166,7 +166,7 @@ class UploadService(ServiceBase):
     ) -> tuple[str, int, datetime]:
         """(URL, exact size, expiry) for a client to PUT part ``number`` straight to the
         store; FAILED_PRECONDITION when the store cannot sign URLs."""
-        expected = self.check_part(who, workspace, model, ref, upload_id, number, owner)
+        expected, _offset = self.check_part(who, workspace, model, ref, upload_id, number, owner)
         url = self.files.blobs.sign_part(str(upload_id), number, expires_in)
         if url is None:
             raise FailedPrecondition(
@@ -207,20 +207,10 @@ class UploadService(ServiceBase):
                 {"missing_parts": missing[:1000], "wrong_size_parts": wrong[:1000]},
             )
         blobs = self.files.blobs
-        staged = blobs.stage()
         try:
-            for part in upload.parts:
-                for chunk in blobs.read_part(str(upload_id), part.number):
-                    staged.write(chunk)
+            staged = blobs.assemble(str(upload_id), [p.number for p in upload.parts])
         except FileNotFoundError as e:
-            staged.discard()
-            raise FailedPrecondition(
-                f"a part's bytes are gone from the store ({e}): send it again",
-                {"upload_id": str(upload_id)},
-            ) from e
-        except BaseException:
-            staged.discard()
-            raise
+            raise _parts_gone(upload_id, e) from e
         if staged.size != upload.size or staged.sha256() != upload.sha256:
             received = {"size": staged.size, "sha256": staged.sha256()}
             staged.discard()
@@ -239,7 +229,10 @@ class UploadService(ServiceBase):
                     "received": received,
                 },
             )
-        info = FileInfo(upload.path, staged.size, staged.commit())
+        try:
+            info = FileInfo(upload.path, staged.size, staged.commit())
+        except FileNotFoundError as e:
+            raise _parts_gone(upload_id, e) from e
 
         def finish(conn: Connection, vid: UUID) -> None:
             if vid != upload.version_id or not store.delete_upload(conn, upload_id):
@@ -289,3 +282,10 @@ class UploadService(ServiceBase):
             dropped = [upload_id, *self.files.fail(conn, version_id, message, owner)]
             note.after = {"path": found.path, "status_message": message}
         self.files.drop_parts(dropped)
+
+
+def _parts_gone(upload_id: UUID, e: FileNotFoundError) -> FailedPrecondition:
+    return FailedPrecondition(
+        f"a part's bytes are gone from the store ({e}): send it again",
+        {"upload_id": str(upload_id)},
+    )

@@ -5,13 +5,17 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any
 
+import anyio
+import anyio.to_thread
 import orjson
+from anyio.streams.memory import MemoryObjectSendStream
 from fastapi import APIRouter, Depends, Query, Request, Response
-from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive
 
 from modelreg.api.deps import reject_nul
 from modelreg.api.schemas.common import ErrorOut, Timestamp
-from modelreg.blobs import StagedBlob
+from modelreg.blobs import Sink
 from modelreg.errors import InvalidArgument
 
 
@@ -48,29 +52,78 @@ def api_router(
     )
 
 
-# Bodies are hashed and written in batches of this size, off the event loop.
-WRITE_BATCH = 1 << 20
+# Bodies reach the store in batches of about this size: large enough that the thread hop
+# and the Python work per batch vanish next to the bytes, small enough that the two batches
+# alive at once (one being written, one arriving) keep an upload's memory constant.
+WRITE_BATCH = 4 << 20
 
 
-async def receive(request: Request, staged: StagedBlob, limit: int | None = None) -> None:
-    """Stream the request body into ``staged``: batched to 1 MiB and hashed/written in a
-    worker thread (hashlib and file writes release the GIL), so the event loop keeps
-    reading the socket meanwhile. More than ``limit`` bytes is INVALID_ARGUMENT. On any
-    failure the staged bytes are discarded."""
-    buf = bytearray()
-    try:
-        async for chunk in request.stream():
-            buf += chunk
-            if limit is not None and staged.size + len(buf) > limit:
+def _write_batch(staged: Sink, batch: list[bytes]) -> None:
+    for chunk in batch:
+        staged.write(chunk)
+
+
+async def _pump(
+    receive: Receive, out: MemoryObjectSendStream[list[bytes]], limit: int | None
+) -> None:
+    """Read the body's ASGI messages into batches of WRITE_BATCH and hand each to ``out``
+    (which waits while the previous batch is still being written: back-pressure). The
+    chunks are kept as they came, so no byte is copied here."""
+    batch: list[bytes] = []
+    batched = total = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
+        if chunk:
+            total += len(chunk)
+            if limit is not None and total > limit:
                 raise InvalidArgument(
                     f"the body must be exactly {limit} bytes; more were sent",
                     {"field": "body", "expected": limit},
                 )
-            if len(buf) >= WRITE_BATCH:
-                data, buf = bytes(buf), bytearray()
-                await run_in_threadpool(staged.write, data)
-        if buf:
-            await run_in_threadpool(staged.write, bytes(buf))
+            batch.append(chunk)
+            batched += len(chunk)
+            if batched >= WRITE_BATCH:
+                await out.send(batch)
+                batch, batched = [], 0
+        if not message.get("more_body", False):
+            break
+    if batch:
+        await out.send(batch)
+
+
+def _sole(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The exception that stopped the pipeline (the reader's or the writer's)."""
+    leaves = list(group.exceptions)
+    while len(leaves) == 1 and isinstance(leaves[0], BaseExceptionGroup):
+        leaves = list(leaves[0].exceptions)
+    return next((e for e in leaves if not isinstance(e, anyio.get_cancelled_exc_class())), group)
+
+
+async def receive(request: Request, staged: Sink, limit: int | None = None) -> None:
+    """Stream the request body into ``staged``: the event loop reads the socket while a
+    worker thread hashes and writes the previous batch (hashlib and file writes release
+    the GIL), so receiving and storing overlap instead of taking turns. More than
+    ``limit`` bytes is INVALID_ARGUMENT. On any failure the staged bytes are discarded,
+    after the writer thread has let go of them."""
+    to_writer, batches = anyio.create_memory_object_stream[list[bytes]](0)
+
+    async def write_batches() -> None:
+        async with batches:
+            async for batch in batches:
+                # Not abandoned on cancel: the thread finishes its batch before discard().
+                await anyio.to_thread.run_sync(_write_batch, staged, batch)
+
+    try:
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(write_batches)
+                async with to_writer:
+                    await _pump(request.receive, to_writer, limit)
+        except BaseExceptionGroup as group:
+            raise _sole(group) from None
     except BaseException:
         staged.discard()
         raise

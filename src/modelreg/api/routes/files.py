@@ -16,6 +16,7 @@ from modelreg.api.limits import streamed_body
 from modelreg.api.routes.common import api_router, errors_doc, receive
 from modelreg.api.schemas.artifacts import ArtifactVersionOut
 from modelreg.api.schemas.versions import VersionOut
+from modelreg.blobs import StagedBlob
 from modelreg.domain.artifacts import FileOwner
 from modelreg.domain.entities import FileInfo
 from modelreg.services.files import check_sha256
@@ -106,10 +107,12 @@ def build_router(
         multipart upload that fails its checksum fails the version instead.)"""
         if x_checksum_sha256 is not None:
             check_sha256(x_checksum_sha256)
-        path = await run_in_threadpool(
-            svc.files.check_upload, who, ws, name_or_id, version, path, owner
-        )
-        staged = await run_in_threadpool(svc.files.stage)
+
+        def begin() -> tuple[str, StagedBlob]:
+            checked = svc.files.check_upload(who, ws, name_or_id, version, path, owner)
+            return checked, svc.files.stage()
+
+        path, staged = await run_in_threadpool(begin)  # one thread hop, not two
         await receive(request, staged)
         info = await run_in_threadpool(
             svc.files.record, who, ws, name_or_id, version, path, staged, x_checksum_sha256, owner

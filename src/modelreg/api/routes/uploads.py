@@ -17,7 +17,7 @@ from modelreg.api.limits import streamed_body
 from modelreg.api.routes.common import api_router, errors_doc, receive
 from modelreg.api.routes.files import RAW_BODY, FileOut, NameOrId, Ref
 from modelreg.api.schemas.versions import FileDeclIn
-from modelreg.blobs import archive
+from modelreg.blobs import StagedPart, archive
 from modelreg.domain.artifacts import FileOwner
 from modelreg.domain.entities import Principal, Upload
 from modelreg.services import Services
@@ -136,8 +136,12 @@ def build_router(
     @streamed_body
     async def put_part(request: Request, part: Part, svc: Svc) -> PartOut:
         """One part's raw bytes: exactly part_size, except the last; re-sending replaces."""
-        expected = await run_in_threadpool(svc.uploads.check_part, *part, owner)
-        staged = await run_in_threadpool(svc.uploads.stage_part, part[4], part[5])
+
+        def begin() -> tuple[int, StagedPart]:
+            expected, offset = svc.uploads.check_part(*part, owner)
+            return expected, svc.uploads.stage_part(part[4], part[5], offset)
+
+        expected, staged = await run_in_threadpool(begin)  # one thread hop, not two
         await receive(request, staged, limit=expected)
         done = await run_in_threadpool(svc.uploads.record_part, *part, staged, expected, owner)
         return PartOut(number=done.number, size=done.size)
