@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from uuid import UUID
 
 from modelreg import errors
@@ -24,6 +24,27 @@ from modelreg.client.uploads import (
 from modelreg.domain.artifacts import ArtifactType, parse_fqn
 
 VIEW = f"{API}/artifact-versions"
+
+
+class ViewFilters(TypedDict, total=False):
+    """The artifact-versions view's filters, all ANDed; None or left out: any."""
+
+    #: An artifact (``dataset:ws/tx``) or one version (``dataset:ws/tx:3``, ``...:latest``).
+    fqn: str | None
+    #: One workspace's name (left out: every workspace the caller may read).
+    workspace: str | None
+    name: str | None
+    #: A number, or ``latest``.
+    version: int | str | None
+    #: Artifact types: model, dataset, artifact, plot, image, chat_prompt.
+    types: Sequence[str]
+    tag: str | None
+    #: An artifact's or a model's id.
+    artifact_id: UUID | str | None
+    run_ids: Sequence[str]
+    run_steps: Sequence[int]
+    #: Add the server's metadata (status, file count, size, ...), '.'-keyed.
+    include_internal_metadata: bool | None
 
 
 def _artifact_path(workspace: str, name: str) -> str:
@@ -88,44 +109,34 @@ class ArtifactsApi(UploadsApi):
         return self._http.call("PATCH", path, json=fields)  # type: ignore[no-any-return]
 
     def artifact_versions_page(
-        self,
-        *,
-        offset: int = 0,
-        limit: int = 100,
-        fqn: str | None = None,
-        workspace: str | None = None,
-        name: str | None = None,
-        version: int | str | None = None,
-        types: Sequence[str] = (),
-        tag: str | None = None,
-        artifact_id: UUID | str | None = None,
-        run_ids: Sequence[str] = (),
-        run_steps: Sequence[int] = (),
-        include_internal_metadata: bool = False,
+        self, *, offset: int = 0, limit: int = 100, **filters: Unpack[ViewFilters]
     ) -> Json:
         """One page of the artifact-versions view (artifact and model versions together,
-        newest first): ``{data, pagination: {total, offset, limit}}``. Filters are ANDed;
-        ``workspace=None`` spans every workspace the caller may read; ``version`` is a
-        number or ``latest``; ``fqn`` names an artifact (``dataset:ws/tx``) or a version."""
+        newest first): ``{data, pagination: {total, offset, limit}}``, filtered as
+        :class:`ViewFilters` says."""
+        f = filters
+        version, artifact_id = f.get("version"), f.get("artifact_id")
         params: dict[str, Any] = {
             "offset": offset,
             "limit": limit,
-            "fqn": fqn,
-            "workspace": workspace,
-            "name": name,
+            "fqn": f.get("fqn"),
+            "workspace": f.get("workspace"),
+            "name": f.get("name"),
             "version": None if version is None else str(version),
-            "type": list(types) or None,
-            "tag": tag,
+            "type": list(f.get("types", ())) or None,
+            "tag": f.get("tag"),
             "artifact_id": None if artifact_id is None else str(artifact_id),
-            "run_ids": list(run_ids) or None,
-            "run_steps": list(run_steps) or None,
-            "include_internal_metadata": include_internal_metadata or None,
+            "run_ids": list(f.get("run_ids", ())) or None,
+            "run_steps": list(f.get("run_steps", ())) or None,
+            "include_internal_metadata": f.get("include_internal_metadata") or None,
         }
         return self._http.call("GET", VIEW, params=params)  # type: ignore[no-any-return]
 
-    def list_artifact_versions(self, *, page_size: int = 100, **filters: Any) -> Iterator[Json]:
-        """Every version the view's filters (those of :meth:`artifact_versions_page`)
-        select, newest first, fetched a page at a time as you iterate."""
+    def list_artifact_versions(
+        self, *, page_size: int = 100, **filters: Unpack[ViewFilters]
+    ) -> Iterator[Json]:
+        """Every version the view's filters (:class:`ViewFilters`) select, newest first,
+        fetched a page at a time as you iterate."""
         offset = 0
         while True:
             body = self.artifact_versions_page(offset=offset, limit=page_size, **filters)
