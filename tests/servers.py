@@ -145,3 +145,12 @@ def serve(
         yield Server(proc, base_url, log)
     finally:
         _stop(proc)
+
+
+@contextmanager
+def small_parts_server(workdir: Path, part_size: int) -> Iterator[Server]:
+    """A server on its own data dir that hands out ``part_size`` multipart parts, so that
+    small test files take the multipart and resume paths."""
+    env = clean_env(MODELREG_UPLOAD_PART_SIZE=str(part_size))
+    with serve("--data-dir", str(workdir / "data"), workdir=workdir, env=env) as s:
+        yield s

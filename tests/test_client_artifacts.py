@@ -15,7 +15,7 @@ import pytest
 
 from modelreg import errors
 from modelreg.client import Client, PushInterrupted
-from tests.servers import Server, clean_env, serve
+from tests.servers import Server, small_parts_server
 from tests.test_push_resume import PART, Recorder, _stop_after, _tree
 
 pytestmark = pytest.mark.slow
@@ -23,9 +23,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    workdir = tmp_path_factory.mktemp("artifact-sdk-server")
-    env = clean_env(MODELREG_UPLOAD_PART_SIZE=str(PART))
-    with serve("--data-dir", str(workdir / "data"), workdir=workdir, env=env) as s:
+    with small_parts_server(tmp_path_factory.mktemp("artifact-sdk-server"), PART) as s:
         yield s
 
 

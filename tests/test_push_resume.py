@@ -20,7 +20,7 @@ import pytest
 from modelreg import errors
 from modelreg.client import Client, PushInterrupted
 from tests.cli_helpers import Cli
-from tests.servers import MODELREG, Server, clean_env, serve
+from tests.servers import MODELREG, Server, clean_env, serve, small_parts_server
 
 pytestmark = pytest.mark.slow
 
@@ -30,9 +30,7 @@ THRESHOLD = PART  # the SDK's multipart threshold in these tests: anything over 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    workdir = tmp_path_factory.mktemp("resume-server")
-    env = clean_env(MODELREG_UPLOAD_PART_SIZE=str(PART))
-    with serve("--data-dir", str(workdir / "data"), workdir=workdir, env=env) as s:
+    with small_parts_server(tmp_path_factory.mktemp("resume-server"), PART) as s:
         yield s
 
 

@@ -38,8 +38,6 @@ class VersionCache:
         self.size = size
         self._entries: OrderedDict[Key, tuple[int, Version]] = OrderedDict()
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -57,8 +55,6 @@ class VersionCache:
                 if found is not None and found[0] == revision:
                     entries.move_to_end(key)
                     out[version_id] = found[1]
-            self.hits += len(out)
-            self.misses += len(wanted) - len(out)
         return out
 
     def put_many(self, loaded: Iterable[tuple[int, Version]], hydrated: bool) -> None:

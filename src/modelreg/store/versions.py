@@ -66,25 +66,24 @@ _FULL = [c for c in versions.c if c.name not in ("workspace_id", "declared_files
 _LIGHT = [c for c in _FULL if c.name not in ("signature", "config")]
 
 
-def base_query(hydrate: bool) -> Select[Any]:
-    cols = _FULL if hydrate else _LIGHT
+def _joined(*cols: Any) -> Select[Any]:
+    # model_name is the version's copy of its model's name; the join stays for filters on
+    # model fields (card.*).
     return (
-        # model_name is the version's copy of its model's name; the join stays for filters
-        # on model fields (card.*).
-        select(*cols, workspaces.c.name.label("workspace"))
+        select(*cols)
         .join(models, models.c.id == versions.c.model_id)
         .join(workspaces, workspaces.c.id == versions.c.workspace_id)
     )
+
+
+def base_query(hydrate: bool) -> Select[Any]:
+    return _joined(*(_FULL if hydrate else _LIGHT), workspaces.c.name.label("workspace"))
 
 
 def key_query() -> Select[Any]:
-    """base_query's joins selecting only what a cached page needs: id and revision (see
+    """base_query selecting only what a cached page needs: id and revision (see
     load_page). Its rows are narrow, so finding a page costs little beyond the index scan."""
-    return (
-        select(versions.c.id, versions.c.revision)
-        .join(models, models.c.id == versions.c.model_id)
-        .join(workspaces, workspaces.c.id == versions.c.workspace_id)
-    )
+    return _joined(versions.c.id, versions.c.revision)
 
 
 def _children_query(dialect: str, hydrate: bool) -> Select[Any]:
@@ -275,8 +274,7 @@ def load_page(
         if cache is not None:
             # The revision read with each row, before its children: the data is at least
             # that new, which is what makes the entry safe (version_cache's docstring).
-            revision = rows[0]._fields.index("revision") if rows else 0
-            cache.put_many(((r[revision], v) for r, v in zip(rows, loaded, strict=True)), hydrate)
+            cache.put_many(((r.revision, v) for r, v in zip(rows, loaded, strict=True)), hydrate)
         found.update((v.id, v) for v in loaded)
     return [found[version_id] for version_id, _ in wanted if version_id in found]
 
