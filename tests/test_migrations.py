@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, String, create_engine, inspect, pool, select, text
 from sqlalchemy.engine import make_url
 
+from modelreg.blobs import LocalBlobStore
+from modelreg.domain.entities import ANONYMOUS, Metric, NewModel, NewVersion
+from modelreg.services import Services
+from modelreg.store.db import Database
 from modelreg.store.migrate import alembic_config, upgrade
-from modelreg.store.schema import metadata, workspaces
+from modelreg.store.schema import latest_metrics, metadata, workspaces
 from tests.databases import PostgresDatabases
 
 
@@ -178,3 +183,41 @@ def test_comparison_detects_drift(empty_url: str) -> None:
     assert ("add_index", "ix_model_versions_run_id") in kinds, diff
     assert ("remove_column", "extra") in kinds, diff
     assert ("modify_type", "name") in kinds, diff
+
+
+def test_latest_metrics_backfill_takes_each_versions_latest_point(
+    empty_url: str, tmp_path: Path
+) -> None:
+    """Migration 0012 fills version_latest_metrics from the metrics already logged."""
+    upgrade(empty_url)
+    svc = Services(Database(empty_url, pool_size=1), blobs=LocalBlobStore(tmp_path / "b"))
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    try:
+        svc.models.create(ANONYMOUS, "default", NewModel("bf"))
+        points = [
+            Metric("auc", 0.1, 5, t0),
+            Metric("auc", 0.2, 5, t0 + timedelta(seconds=1)),  # same step, later: latest
+            Metric("auc", 0.9, 4, t0 + timedelta(days=1)),  # lower step: history
+            Metric("loss", 0.3, 0, t0),
+        ]
+        v = svc.versions.create(ANONYMOUS, "default", "bf", NewVersion(metrics=points))
+        svc.versions.create(ANONYMOUS, "default", "bf", NewVersion())  # no metrics: no rows
+    finally:
+        svc.db.dispose()
+    command.downgrade(alembic_config(empty_url), "0011")
+    upgrade(empty_url)
+    engine = create_engine(empty_url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            lm = latest_metrics.c
+            rows = conn.execute(
+                select(lm.version_id, lm.key, lm.value, lm.step, lm.model_name, lm.number).order_by(
+                    lm.key
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        (v.id, "auc", 0.2, 5, "bf", 1),
+        (v.id, "loss", 0.3, 0, "bf", 1),
+    ]

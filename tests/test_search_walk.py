@@ -112,13 +112,17 @@ def inserter(services: Services) -> Iterator[Inserter]:
         thread.join(30)
 
 
-def _walk(client: TestClient, order_by: list[str], method: str) -> tuple[list[str], int]:
+def _walk(
+    client: TestClient, order_by: list[str], method: str, filter: str | None = None
+) -> tuple[list[str], int]:
     """The ids of a full walk, in order, and the number of pages."""
     ids: list[str] = []
     token: str | None = None
     pages = 0
     while True:
         q: dict[str, Any] = {"max_results": PAGE, "order_by": order_by}
+        if filter is not None:
+            q["filter"] = filter
         if token:
             q["page_token"] = token
         r = client.get(VSEARCH, params=q) if method == "GET" else client.post(VSEARCH, json=q)
@@ -177,6 +181,13 @@ def test_walks_see_every_existing_version_once_while_inserting(
         assert old == expected, f"{order_by}: pre-existing versions out of order"
         assert pages >= len(rows) // PAGE
         assert inserter.inserted > before, "the inserter made no progress during a walk"
+    # A metric filter in the default order pages through the latest_metrics index instead.
+    for method in ("GET", "POST"):
+        ids, _ = _walk(client, [], method, "metrics.auc >= 0.3")
+        assert inserter.error is None, inserter.error
+        assert len(ids) == len(set(ids)), "metric walk: a version was served twice"
+        wanted = [r for r in sorted(rows, key=_name_key) if r.auc is not None and r.auc >= 0.3]
+        assert [i for i in ids if i in by_id] == [r.id for r in wanted]
     inserter.stop.set()
     inserter.join(30)
     assert inserter.error is None, inserter.error

@@ -32,6 +32,7 @@ from modelreg.query.fields import resolve as resolve_field
 from modelreg.query.filter import And, Compare, In, IsNull, Node, Not, Or
 from modelreg.store.schema import (
     aliases,
+    latest_metrics,
     model_tags,
     models,
     version_links,
@@ -47,6 +48,38 @@ RareProbe = Callable[[Table, str, str], bool]
 
 # A missing metric sorts as the lowest possible value (NULLs cannot take part in keysets).
 _LOWEST = -1.7976931348623157e308
+
+
+# Comparisons a latest_metrics index range can filter on (its value is in the index).
+_DRIVING_OPS = frozenset({"=", "!=", "<", "<=", ">", ">="})
+
+
+@dataclass(frozen=True, slots=True)
+class MetricDriver:
+    """A filter split for a search driven by ``latest_metrics``: its top-level
+    ``metrics.<key> <op> x`` as a condition on that table's value, and the rest (or None)."""
+
+    key: str
+    condition: ColumnElement[bool]
+    rest: Node | None
+
+
+def metric_driver(node: Node | None) -> MetricDriver | None:
+    """The first ``metrics.k <op> number`` that ``node`` requires (itself, or a conjunct of
+    its top-level AND), split off; None when there is none. Equivalent because a version
+    lacking the metric has no latest_metrics row and matches no comparison on it."""
+    items = node.items if isinstance(node, And) else (node,) if node is not None else ()
+    for i, item in enumerate(items):
+        if not isinstance(item, Compare) or item.op not in _DRIVING_OPS:
+            continue
+        res = resolve_field(item.field, VERSION_SCHEMA)
+        if res.scope != "metrics":
+            continue
+        value = coerce(res, item.op, item.value)
+        others = items[:i] + items[i + 1 :]
+        rest = None if not others else others[0] if len(others) == 1 else And(others)
+        return MetricDriver(res.name, _op(latest_metrics.c.value, item.op, value), rest)
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -198,6 +198,35 @@ version_metrics = Table(
     Index("ix_version_metrics_latest", "version_id", "key", "step", "timestamp", "value"),
 )
 
+# The latest point of each (version, metric key), with the version's search-order keys
+# copied beside it; kept by database triggers (migration 0012) on metric writes and on
+# renames. A filter on a metric walks this table's search index in the default order and
+# reads the value from the index itself, instead of probing each version's metrics in turn:
+# on 1,000,000 versions, ``tags.env = 'prod' AND metrics.auc > 0.9`` checks ~3,500
+# versions for its first page either way, at a fraction of the cost per version.
+latest_metrics = Table(
+    "version_latest_metrics",
+    metadata,
+    Column("version_id", Uuid, ForeignKey("model_versions.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(250), nullable=False),
+    Column("step", BigInteger, nullable=False),
+    Column("timestamp", UTCDateTime, nullable=False),
+    Column("value", Double, nullable=False),
+    Column("workspace_id", Uuid, nullable=False),
+    Column("model_name", MODEL_NAME, nullable=False),
+    Column("number", Integer, nullable=False),
+    PrimaryKeyConstraint("version_id", "key"),
+    Index(
+        "ix_version_latest_metrics_search",
+        "workspace_id",
+        "key",
+        "model_name",
+        column("number").desc(),
+        column("version_id").desc(),
+        "value",
+    ),
+)
+
 
 # --- lifecycle: lineage links, stage transitions, aliases, exclusive tag keys -------------
 

@@ -15,9 +15,15 @@ from modelreg.query.filter import Node
 from modelreg.query.paging import PageRequest
 from modelreg.store import models as model_store
 from modelreg.store import versions as version_store
-from modelreg.store.filters import ModelTarget, OrderTerm, RareProbe, VersionTarget
+from modelreg.store.filters import (
+    ModelTarget,
+    OrderTerm,
+    RareProbe,
+    VersionTarget,
+    metric_driver,
+)
 from modelreg.store.paging import Slice, paginate
-from modelreg.store.schema import models, versions
+from modelreg.store.schema import latest_metrics, models, versions
 from modelreg.store.version_cache import VersionCache
 
 _NULLABLE_ORDER = {"description", "run_id", "run_link", "source", "display_name"}
@@ -97,6 +103,25 @@ def search_versions(
     """Versions matching ``node`` in the given workspaces (None: all), in ``order`` then
     name ASC, version DESC, id DESC; unchanged ones from ``cache`` (read transactions only)."""
     target = VersionTarget(conn.dialect.name, _rare_probe(conn))
+    driver = metric_driver(node) if not order and len(workspace_ids or ()) == 1 else None
+    if driver is not None and workspace_ids is not None:
+        # The default order read off latest_metrics' search index: the metric condition is
+        # checked inside one index range instead of by a probe per candidate version.
+        lm = latest_metrics.c
+        stmt = (
+            version_store.key_query()
+            .join(latest_metrics, lm.version_id == versions.c.id)
+            .where(lm.workspace_id == workspace_ids[0], lm.key == driver.key, driver.condition)
+        )
+        if driver.rest is not None:
+            stmt = stmt.where(target.compile(driver.rest))
+        cols: list[tuple[ColumnElement[Any], bool]] = [
+            (lm.model_name, False),
+            (lm.number, True),
+            (lm.version_id, True),
+        ]
+        sl = paginate(conn, stmt, cols, req)
+        return version_store.load_page(conn, sl.rows, True, cache), sl
     stmt = version_store.key_query()
     if workspace_ids is not None:
         stmt = stmt.where(_unselective(conn, versions.c.workspace_id.in_(workspace_ids)))
